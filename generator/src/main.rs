@@ -1,0 +1,261 @@
+//! The `stepgen` command line: parses flags, runs the pipeline, prints, sets the exit code.
+//!
+//! Exit codes: 0 success; 1 `--check` found generated files out of date, or a write failed or
+//! was refused; 2 invalid `steps.yaml` or command line.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+
+use stepgen::model::{Course, StepSpec};
+use stepgen::{output, plan_steps};
+
+#[derive(Parser)]
+#[command(
+    name = "stepgen",
+    version,
+    about = "Renders the multi-tenant serverless todo SaaS course from steps.yaml",
+    long_about = "Renders the multi-tenant serverless todo SaaS course: one complete AWS CDK \
+                  application per step of steps.yaml, each in its own folder under generated/."
+)]
+struct Cli {
+    /// The course definition.
+    #[arg(long, global = true, value_name = "FILE", default_value = "steps.yaml")]
+    course: PathBuf,
+    /// Where step folders go [default: generated/ beside the course file].
+    #[arg(long, global = true, value_name = "DIR")]
+    out: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Render steps into their folders, changing only files whose bytes differ.
+    ///
+    /// Files stepgen generated before and no longer produces are deleted; files it did not
+    /// generate are never touched (each step folder keeps a manifest of its own files).
+    Generate {
+        /// Steps to render, by id (step02) or folder name [default: every step].
+        #[arg(value_name = "STEP")]
+        steps: Vec<String>,
+        /// Write nothing; list missing, stale and extra files and exit 1 if there are any.
+        #[arg(long, conflicts_with = "dry_run")]
+        check: bool,
+        /// Write nothing; print what generate would create, update and delete.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Show every step of the course and its resolved features.
+    List,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let course = match Course::load(&cli.course) {
+        Ok(course) => course,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::from(2);
+        }
+    };
+    let out = cli.out.clone().unwrap_or_else(|| {
+        cli.course
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join("generated")
+    });
+    match cli.command {
+        Command::List => {
+            print!("{}", list_table(&course));
+            ExitCode::SUCCESS
+        }
+        Command::Generate {
+            steps,
+            check,
+            dry_run,
+        } => generate(&course, &steps, &out, Mode::from_flags(check, dry_run)),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Write,
+    Check,
+    DryRun,
+}
+
+impl Mode {
+    fn from_flags(check: bool, dry_run: bool) -> Mode {
+        match (check, dry_run) {
+            (true, _) => Mode::Check,
+            (_, true) => Mode::DryRun,
+            _ => Mode::Write,
+        }
+    }
+}
+
+fn generate(course: &Course, names: &[String], out: &Path, mode: Mode) -> ExitCode {
+    let started = Instant::now();
+    let steps = match select_steps(course, names) {
+        Ok(steps) => steps,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::from(2);
+        }
+    };
+    let plans = match plan_steps(course, &steps, out) {
+        Ok(plans) => plans,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let mut rendered = 0;
+    let mut not_rendered = 0;
+    let mut differences = 0;
+    let mut conflicts = Vec::new();
+    for plan in &plans {
+        let name = &plan.step.folder;
+        match &plan.outcome {
+            Err(reason) => {
+                not_rendered += 1;
+                println!("{name}: {reason}");
+            }
+            Ok((_, step_plan)) => {
+                rendered += 1;
+                differences += step_plan.changes.len();
+                let shown = out.join(name);
+                conflicts.extend(step_plan.conflicts.iter().map(|p| shown.join(p)));
+                match mode {
+                    Mode::Write => println!("{name}: {}", summary(step_plan)),
+                    Mode::DryRun => {
+                        println!("{name}: would change {}", summary(step_plan));
+                        for change in &step_plan.changes {
+                            println!("  {:<6} {}", change.action(), shown.join(change.path()).display());
+                        }
+                    }
+                    Mode::Check => {
+                        for change in &step_plan.changes {
+                            println!("{}: {}", shown.join(change.path()).display(), change.staleness());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    if !conflicts.is_empty() {
+        eprintln!("error: stepgen did not generate these files and will not overwrite them:");
+        for path in &conflicts {
+            eprintln!("  {}", path.display());
+        }
+        eprintln!(
+            "  help: move them out of the way (or delete them if they are not yours), then run again; nothing was written"
+        );
+        return ExitCode::FAILURE;
+    }
+
+    let tally = format!("{rendered} step(s) rendered, {not_rendered} not rendered yet");
+    match mode {
+        Mode::Check if differences > 0 => {
+            eprintln!(
+                "{} is out of date: {differences} file(s) differ from steps.yaml and templates/ ({tally}).\n  help: run `cargo run -p stepgen -- generate` and commit the result",
+                out.display()
+            );
+            ExitCode::FAILURE
+        }
+        Mode::Check => {
+            println!("{} is up to date ({tally})", out.display());
+            ExitCode::SUCCESS
+        }
+        Mode::DryRun => {
+            println!("dry run: nothing written ({tally})");
+            ExitCode::SUCCESS
+        }
+        Mode::Write => {
+            for plan in &plans {
+                if let Ok((tree, step_plan)) = &plan.outcome
+                    && let Err(err) = output::apply(step_plan, tree)
+                {
+                    eprintln!("error: {err}");
+                    return ExitCode::FAILURE;
+                }
+            }
+            println!("{tally} in {} ms", started.elapsed().as_millis());
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn summary(plan: &output::Plan) -> String {
+    let count = |kind: fn(&output::Change) -> bool| plan.changes.iter().filter(|c| kind(c)).count();
+    format!(
+        "{} created, {} updated, {} deleted, {} unchanged",
+        count(|c| matches!(c, output::Change::Create(_))),
+        count(|c| matches!(c, output::Change::Update(_))),
+        count(|c| matches!(c, output::Change::Delete(_))),
+        plan.unchanged
+    )
+}
+
+/// The named steps, or all of them; an unknown name is a usage error that lists the known ones.
+fn select_steps<'a>(course: &'a Course, names: &[String]) -> Result<Vec<&'a StepSpec>, String> {
+    if names.is_empty() {
+        return Ok(course.steps.iter().collect());
+    }
+    names
+        .iter()
+        .map(|name| {
+            course.step(name).ok_or_else(|| {
+                let known = course.steps.iter().map(|s| s.id.as_str()).collect::<Vec<_>>();
+                format!(
+                    "error: no step named `{name}` in the course\n  help: name a step by id or folder; the steps are {}",
+                    known.join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
+fn list_table(course: &Course) -> String {
+    let header = ["STEP", "EXTENDS", "TENANCY", "AUTH", "PACKAGING", "ARCH", "ALSO", "TITLE"];
+    let rows: Vec<[String; 8]> = course
+        .steps
+        .iter()
+        .map(|s| {
+            let f = &s.features;
+            let flags = f.enabled_flags();
+            [
+                s.id.clone(),
+                s.extends.clone().unwrap_or_else(|| "-".into()),
+                f.tenancy.to_string(),
+                f.auth.to_string(),
+                f.packaging.to_string(),
+                f.architecture.to_string(),
+                if flags.is_empty() { "-".into() } else { flags.join(",") },
+                s.title.clone(),
+            ]
+        })
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|col| rows.iter().map(|r| r[col].len()).chain([header[col].len()]).max().unwrap_or(0))
+        .collect();
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        padded.join("  ").trim_end().to_string() + "\n"
+    };
+    let mut table = format!("{}\n\n", course.title);
+    table += &line(header.to_vec());
+    for row in &rows {
+        table += &line(row.iter().map(String::as_str).collect());
+    }
+    table
+}

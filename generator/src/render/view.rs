@@ -1,0 +1,77 @@
+//! What templates see of a step: its spec plus the names derived from it, computed once here
+//! so that no template spells a naming rule of its own.
+
+use crate::model::{Architecture, Auth, Course, StepSpec};
+
+pub struct StepView<'a> {
+    pub course_title: &'a str,
+    pub step: &'a StepSpec,
+    /// The step this one extends, for "what changed" sections.
+    pub previous: Option<&'a StepSpec>,
+    /// npm package name of the CDK app, e.g. `step00-todo-single-tenant-serverless`.
+    pub cdk_package: String,
+    /// npm package name of the SPA.
+    pub web_package: String,
+    /// Cargo package and binary name of the API Lambda, e.g. `step00-api`.
+    pub api_crate: String,
+    /// CloudFormation stack name, e.g. `Step00TodoSingleTenantServerless`.
+    pub stack_name: String,
+    /// `x86_64` or `arm64`, as cargo lambda and Lambda spell it.
+    pub architecture: &'static str,
+    /// The `lambda.Architecture` member in CDK: `X86_64` or `ARM_64`.
+    pub cdk_architecture: &'static str,
+    /// The cargo lambda flag that builds for that architecture.
+    pub cargo_lambda_target: &'static str,
+    pub auth: bool,
+}
+
+impl<'a> StepView<'a> {
+    pub fn new(course: &'a Course, step: &'a StepSpec) -> StepView<'a> {
+        let slug = step.folder.replace('_', "-");
+        let (architecture, cdk_architecture, cargo_lambda_target) = match step.features.architecture
+        {
+            Architecture::X86_64 => ("x86_64", "X86_64", "--x86-64"),
+            Architecture::Arm64 => ("arm64", "ARM_64", "--arm64"),
+        };
+        StepView {
+            course_title: &course.title,
+            step,
+            previous: step.extends.as_deref().and_then(|id| course.step(id)),
+            web_package: format!("{slug}-web"),
+            cdk_package: slug,
+            api_crate: format!("{}-api", step.id.replace('_', "-")),
+            stack_name: pascal_case(&step.folder),
+            architecture,
+            cdk_architecture,
+            cargo_lambda_target,
+            auth: step.features.auth == Auth::Cognito,
+        }
+    }
+}
+
+fn pascal_case(snake: &str) -> String {
+    snake
+        .split('_')
+        .filter(|word| !word.is_empty())
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pascal_case;
+
+    #[test]
+    fn pascal_case_joins_words() {
+        assert_eq!(
+            pascal_case("step00_todo_single_tenant_serverless"),
+            "Step00TodoSingleTenantServerless"
+        );
+    }
+}
