@@ -15,6 +15,7 @@ macro_rules! step_files {
         $(
             #[derive(Template)]
             #[template(path = $path, escape = "none")]
+            #[allow(dead_code, reason = "a template without expressions never reads the view")]
             struct $name<'a> {
                 s: &'a StepView<'a>,
             }
@@ -49,4 +50,45 @@ fn add(tree: &mut FileTree, template_path: &str, mut text: String) {
 
 step_files! {
     Readme => "docs/README.md";
+
+    // The CDK app, at the step folder's root.
+    CdkPackageJson => "cdk/package.json";
+    CdkJson => "cdk/cdk.json";
+    CdkTsconfigJson => "cdk/tsconfig.json";
+    CdkVitestConfigTs => "cdk/vitest.config.ts";
+    CdkBinAppTs => "cdk/bin/app.ts";
+    CdkLibTodoAppTs => "cdk/lib/todo-app.ts";
+    CdkLibTodoStackTs => "cdk/lib/todo-stack.ts";
+    CdkLibDataTs => "cdk/lib/data.ts";
+    CdkLibApiTs => "cdk/lib/api.ts";
+    CdkLibRustFunctionTs => "cdk/lib/rust-function.ts";
+    CdkLibWebTs => "cdk/lib/web.ts";
+    CdkTestTodoStackTestTs => "cdk/test/todo-stack.test.ts";
+
+    // The SPA.
+    WebIndexHtml => "web/index.html";
+    WebPackageJson => "web/package.json";
+    WebSrcAppTestTsx => "web/src/App.test.tsx";
+    WebSrcAppTsx => "web/src/App.tsx";
+    WebSrcApiTestTs => "web/src/api.test.ts";
+    WebSrcApiTs => "web/src/api.ts";
+    WebSrcComponentsActionErrorBannerTsx => "web/src/components/ActionErrorBanner.tsx";
+    WebSrcComponentsAddTodoFormTsx => "web/src/components/AddTodoForm.tsx";
+    WebSrcComponentsConfigErrorScreenTsx => "web/src/components/ConfigErrorScreen.tsx";
+    WebSrcComponentsLoadFailedPanelTsx => "web/src/components/LoadFailedPanel.tsx";
+    WebSrcComponentsTitleFieldTsx => "web/src/components/TitleField.tsx";
+    WebSrcComponentsTodoItemTsx => "web/src/components/TodoItem.tsx";
+    WebSrcComponentsTodoListTsx => "web/src/components/TodoList.tsx";
+    WebSrcComponentsTodoPageTestTsx => "web/src/components/TodoPage.test.tsx";
+    WebSrcComponentsTodoPageTsx => "web/src/components/TodoPage.tsx";
+    WebSrcConfigTestTs => "web/src/config.test.ts";
+    WebSrcConfigTs => "web/src/config.ts";
+    WebSrcMainTsx => "web/src/main.tsx";
+    WebSrcStylesCss => "web/src/styles.css";
+    WebSrcTestFakeApiTs => "web/src/test/fakeApi.ts";
+    WebSrcTestSetupTs => "web/src/test/setup.ts";
+    WebSrcTodoTitleTs => "web/src/todoTitle.ts";
+    WebSrcUseTodosTs => "web/src/useTodos.ts";
+    WebTsconfigJson => "web/tsconfig.json";
+    WebViteConfigTs => "web/vite.config.ts";
 }

@@ -16,6 +16,8 @@ pub struct StepView<'a> {
     pub api_crate: String,
     /// CloudFormation stack name, e.g. `Step00TodoSingleTenantServerless`.
     pub stack_name: String,
+    /// The stack's description as a TypeScript string literal (quotes included).
+    pub stack_description: String,
     /// `x86_64` or `arm64`, as cargo lambda and Lambda spell it.
     pub architecture: &'static str,
     /// The `lambda.Architecture` member in CDK: `X86_64` or `ARM_64`.
@@ -41,6 +43,7 @@ impl<'a> StepView<'a> {
             cdk_package: slug,
             api_crate: format!("{}-api", step.id.replace('_', "-")),
             stack_name: pascal_case(&step.folder),
+            stack_description: ts_string(&format!("stepgen course, {}: {}", step.id, step.title)),
             architecture,
             cdk_architecture,
             cargo_lambda_target,
@@ -63,9 +66,20 @@ fn pascal_case(snake: &str) -> String {
         .collect()
 }
 
+/// A single-quoted TypeScript string literal.
+fn ts_string(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('\'', "\\'");
+    format!("'{escaped}'")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::pascal_case;
+    use super::{pascal_case, ts_string};
+
+    #[test]
+    fn ts_string_escapes_quotes_and_backslashes() {
+        assert_eq!(ts_string(r"it's a\b"), r"'it\'s a\\b'");
+    }
 
     #[test]
     fn pascal_case_joins_words() {

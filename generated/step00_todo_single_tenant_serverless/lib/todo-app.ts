@@ -1,0 +1,18 @@
+// What the CDK app contains: the step's stack and the checks that guard it. Shared by
+// bin/app.ts and the tests, so the tests check exactly what `cdk deploy` deploys.
+import { type App, Validations } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { TodoStack } from './todo-stack';
+
+export const STACK_NAME = 'Step00TodoSingleTenantServerless';
+
+export function defineTodoApp(app: App): TodoStack {
+  const stack = new TodoStack(app, STACK_NAME, {
+    description: 'stepgen course, step00: A single-tenant serverless todo app',
+    architecture: lambda.Architecture.X86_64,
+  });
+  // cdk-nag's AWS Solutions rules run during synthesis; an unacknowledged error fails it.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return stack;
+}
