@@ -109,7 +109,38 @@ export class Api extends Construct {
       }
     }
 
+    this.addGatewayResponses(props.allowedOrigin);
     this.acknowledgeNagFindings();
+  }
+
+  /**
+   * Errors that API Gateway answers itself (an unknown route, throttling, a failed integration)
+   * get the same JSON shape as the Rust API's errors, and the CORS header, so the SPA can read
+   * them. REST APIs report an unknown route as a 403 "Missing Authentication Token"; it is a 404.
+   */
+  private addGatewayResponses(allowedOrigin: string): void {
+    const responseHeaders = { 'Access-Control-Allow-Origin': `'${allowedOrigin}'` };
+    const body = (code: string) => ({
+      'application/json': `{"error": "${code}", "message": $context.error.messageString}`,
+    });
+    this.restApi.addGatewayResponse('UnknownRoute', {
+      type: apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+      statusCode: '404',
+      responseHeaders,
+      templates: {
+        'application/json': '{"error": "not_found", "message": "no such route: $context.httpMethod $context.path"}',
+      },
+    });
+    this.restApi.addGatewayResponse('Default4xx', {
+      type: apigateway.ResponseType.DEFAULT_4XX,
+      responseHeaders,
+      templates: body('bad_request'),
+    });
+    this.restApi.addGatewayResponse('Default5xx', {
+      type: apigateway.ResponseType.DEFAULT_5XX,
+      responseHeaders,
+      templates: body('internal'),
+    });
   }
 
   private acknowledgeNagFindings(): void {

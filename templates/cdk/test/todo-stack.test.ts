@@ -194,6 +194,23 @@ describe('Api', () => {
       },
     });
   });
+
+  test("API Gateway's own errors are JSON with the CORS header, and an unknown route is a 404", () => {
+    const siteOrigin = {
+      'Fn::Join': ['', ["'https://", { 'Fn::GetAtt': [Match.stringLikeRegexp('^WebDistribution'), 'DomainName'] }, "'"]],
+    };
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX', 'MISSING_AUTHENTICATION_TOKEN']) {
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        ResponseParameters: { 'gatewayresponse.header.Access-Control-Allow-Origin': siteOrigin },
+        ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"error": ') },
+      });
+    }
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
+      StatusCode: '404',
+    });
+  });
 });
 
 describe('Web', () => {
