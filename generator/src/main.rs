@@ -135,12 +135,20 @@ fn generate(course: &Course, names: &[String], out: &Path, mode: Mode) -> ExitCo
                     Mode::DryRun => {
                         println!("{name}: would change {}", summary(step_plan));
                         for change in &step_plan.changes {
-                            println!("  {:<6} {}", change.action(), shown.join(change.path()).display());
+                            println!(
+                                "  {:<6} {}",
+                                change.action(),
+                                shown.join(change.path()).display()
+                            );
                         }
                     }
                     Mode::Check => {
                         for change in &step_plan.changes {
-                            println!("{}: {}", shown.join(change.path()).display(), change.staleness());
+                            println!(
+                                "{}: {}",
+                                shown.join(change.path()).display(),
+                                change.staleness()
+                            );
                         }
                     }
                 }
@@ -222,7 +230,16 @@ fn select_steps<'a>(course: &'a Course, names: &[String]) -> Result<Vec<&'a Step
 }
 
 fn list_table(course: &Course) -> String {
-    let header = ["STEP", "EXTENDS", "TENANCY", "AUTH", "PACKAGING", "ARCH", "ALSO", "TITLE"];
+    let header = [
+        "STEP",
+        "EXTENDS",
+        "TENANCY",
+        "AUTH",
+        "PACKAGING",
+        "ARCH",
+        "ALSO",
+        "TITLE",
+    ];
     let rows: Vec<[String; 8]> = course
         .steps
         .iter()
@@ -236,13 +253,23 @@ fn list_table(course: &Course) -> String {
                 f.auth.to_string(),
                 f.packaging.to_string(),
                 f.architecture.to_string(),
-                if flags.is_empty() { "-".into() } else { flags.join(",") },
+                if flags.is_empty() {
+                    "-".into()
+                } else {
+                    flags.join(",")
+                },
                 s.title.clone(),
             ]
         })
         .collect();
     let widths: Vec<usize> = (0..header.len())
-        .map(|col| rows.iter().map(|r| r[col].len()).chain([header[col].len()]).max().unwrap_or(0))
+        .map(|col| {
+            rows.iter()
+                .map(|r| r[col].len())
+                .chain([header[col].len()])
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let line = |cells: Vec<&str>| {
         let padded: Vec<String> = cells

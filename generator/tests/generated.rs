@@ -52,7 +52,9 @@ fn generated_folder_is_fresh() {
     let mut problems = Vec::new();
     for step_plan in stepgen::plan_steps(&course, &steps, &out).unwrap() {
         let folder = &step_plan.step.folder;
-        let Ok((_, plan)) = step_plan.outcome else { continue };
+        let Ok((_, plan)) = step_plan.outcome else {
+            continue;
+        };
         for change in &plan.changes {
             problems.push(format!(
                 "generated/{folder}/{}: {}",
@@ -72,5 +74,9 @@ fn generated_folder_is_fresh() {
         problems.join("\n  ")
     );
     // The manifest is part of the tree, so a fresh folder also lists exactly its files.
-    assert!(out.join(&course.steps[0].folder).join(output::MANIFEST).is_file());
+    assert!(
+        out.join(&course.steps[0].folder)
+            .join(output::MANIFEST)
+            .is_file()
+    );
 }

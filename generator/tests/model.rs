@@ -49,7 +49,9 @@ fn the_course_declares_eight_steps_in_order() {
     let ids: Vec<_> = course.steps.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(
         ids,
-        ["step00", "step01", "step02", "step03", "step04", "step05", "step06", "step07"]
+        [
+            "step00", "step01", "step02", "step03", "step04", "step05", "step06", "step07"
+        ]
     );
     let folders: Vec<_> = course.steps.iter().map(|s| s.folder.as_str()).collect();
     assert_eq!(folders[4], "step04_todo_multi_tenant_metrices");
@@ -77,8 +79,14 @@ fn features_are_inherited_and_overridden() {
 #[test]
 fn a_step_is_found_by_id_or_folder() {
     let course = repo_course();
-    assert_eq!(course.step("step02").unwrap().folder, "step02_todo_multi_tenant");
-    assert_eq!(course.step("step02_todo_multi_tenant").unwrap().id, "step02");
+    assert_eq!(
+        course.step("step02").unwrap().folder,
+        "step02_todo_multi_tenant"
+    );
+    assert_eq!(
+        course.step("step02_todo_multi_tenant").unwrap().id,
+        "step02"
+    );
     assert!(course.step("step99").is_none());
 }
 
@@ -96,7 +104,11 @@ fn an_unknown_key_is_refused_where_it_stands() {
     let yaml = TWO_STEPS.replace("    title: Auth\n", "    title: Auth\n    colour: blue\n");
     let p = problem(&yaml);
     assert_eq!((p.line, p.column), (12, 5));
-    assert!(p.message.contains("unknown field `colour`"), "{}", p.message);
+    assert!(
+        p.message.contains("unknown field `colour`"),
+        "{}",
+        p.message
+    );
     assert!(p.help.contains("remove this key"), "{}", p.help);
     assert_eq!(p.source_line, "    colour: blue");
 }
@@ -105,7 +117,11 @@ fn an_unknown_key_is_refused_where_it_stands() {
 fn an_unknown_feature_value_names_the_allowed_ones() {
     let p = problem(&TWO_STEPS.replace("auth: cognito", "auth: okta"));
     assert_eq!((p.line, p.column), (13, 13));
-    assert!(p.message.contains("okta") && p.message.contains("cognito"), "{}", p.message);
+    assert!(
+        p.message.contains("okta") && p.message.contains("cognito"),
+        "{}",
+        p.message
+    );
 }
 
 #[test]
@@ -120,7 +136,11 @@ fn a_wrong_type_is_refused() {
 #[test]
 fn a_missing_required_key_is_refused() {
     let p = problem(&TWO_STEPS.replace("    lesson: Base lesson.\n", ""));
-    assert!(p.message.contains("missing field `lesson`"), "{}", p.message);
+    assert!(
+        p.message.contains("missing field `lesson`"),
+        "{}",
+        p.message
+    );
 }
 
 #[test]
@@ -159,28 +179,45 @@ fn an_extends_cycle_is_refused_once() {
         "    extends: step01\n    folder: step00_base\n",
     );
     let p = problem(&yaml);
-    assert!(p.message.contains("cycle: step00 → step01 → step00"), "{}", p.message);
+    assert!(
+        p.message.contains("cycle: step00 → step01 → step00"),
+        "{}",
+        p.message
+    );
     assert_eq!(p.line, 5);
 }
 
 #[test]
 fn a_step_extending_itself_is_a_cycle() {
     let p = problem(&TWO_STEPS.replace("extends: step00", "extends: step01"));
-    assert!(p.message.contains("cycle: step01 → step01"), "{}", p.message);
+    assert!(
+        p.message.contains("cycle: step01 → step01"),
+        "{}",
+        p.message
+    );
 }
 
 #[test]
 fn sharing_without_multi_tenancy_is_a_contradiction() {
     let p = problem(&TWO_STEPS.replace("auth: cognito", "sharing: true"));
     assert_eq!((p.line, p.column), (13, 16));
-    assert!(p.message.contains("step `step01`: sharing a list needs multi-tenancy"), "{}", p.message);
+    assert!(
+        p.message
+            .contains("step `step01`: sharing a list needs multi-tenancy"),
+        "{}",
+        p.message
+    );
     assert!(p.help.contains("tenancy: pool"), "{}", p.help);
 }
 
 #[test]
 fn multi_tenancy_without_sign_in_is_a_contradiction() {
     let p = problem(&TWO_STEPS.replace("auth: cognito", "tenancy: silo"));
-    assert!(p.message.contains("multi-tenancy needs sign-in"), "{}", p.message);
+    assert!(
+        p.message.contains("multi-tenancy needs sign-in"),
+        "{}",
+        p.message
+    );
     assert!(p.help.contains("auth: cognito"), "{}", p.help);
 }
 
@@ -188,7 +225,10 @@ fn multi_tenancy_without_sign_in_is_a_contradiction() {
 fn metering_sign_up_and_claims_need_what_they_build_on() {
     for (feature, expected) in [
         ("metering: true", "metering needs multi-tenancy"),
-        ("tenant_claims: true", "tenant ids in tokens need multi-tenancy"),
+        (
+            "tenant_claims: true",
+            "tenant ids in tokens need multi-tenancy",
+        ),
     ] {
         let p = problem(&TWO_STEPS.replace("auth: cognito", feature));
         assert!(p.message.contains(expected), "{}", p.message);
@@ -202,7 +242,10 @@ fn a_contradiction_introduced_by_a_later_override_points_at_the_override() {
     // step01 is multi-tenant and shares; step02 drops back to one tenant but keeps sharing.
     let yaml = format!(
         "{}  - id: step02\n    extends: step01\n    folder: step02_x\n    title: X\n    features:\n      tenancy: single\n    lesson: L.\n",
-        TWO_STEPS.replace("auth: cognito", "auth: cognito\n      tenancy: pool\n      sharing: true")
+        TWO_STEPS.replace(
+            "auth: cognito",
+            "auth: cognito\n      tenancy: pool\n      sharing: true"
+        )
     );
     let p = problem(&yaml);
     assert!(p.message.starts_with("step `step02`"), "{}", p.message);
@@ -212,13 +255,20 @@ fn a_contradiction_introduced_by_a_later_override_points_at_the_override() {
 #[test]
 fn a_folder_must_be_named_after_its_step() {
     let p = problem(&TWO_STEPS.replace("folder: step01_auth", "folder: ../escape"));
-    assert!(p.message.contains("is not `step01_<slug>`"), "{}", p.message);
+    assert!(
+        p.message.contains("is not `step01_<slug>`"),
+        "{}",
+        p.message
+    );
 }
 
 #[test]
 fn the_rendered_message_names_file_line_column_and_help() {
-    let err = Course::parse(&TWO_STEPS.replace("extends: step00", "extends: nope"), Path::new("course/steps.yaml"))
-        .unwrap_err();
+    let err = Course::parse(
+        &TWO_STEPS.replace("extends: step00", "extends: nope"),
+        Path::new("course/steps.yaml"),
+    )
+    .unwrap_err();
     let text = err.to_string();
     assert!(text.contains("--> course/steps.yaml:9:14"), "{text}");
     assert!(text.contains("9 |     extends: nope"), "{text}");

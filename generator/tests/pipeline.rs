@@ -22,7 +22,11 @@ struct Workspace {
 impl Workspace {
     fn new() -> Workspace {
         let dir = tempfile::tempdir().unwrap();
-        fs::copy(repo_root().join("steps.yaml"), dir.path().join("steps.yaml")).unwrap();
+        fs::copy(
+            repo_root().join("steps.yaml"),
+            dir.path().join("steps.yaml"),
+        )
+        .unwrap();
         Workspace { dir }
     }
 
@@ -89,7 +93,11 @@ fn generate_writes_the_step_then_has_nothing_left_to_do() {
 
     let second = ws.stepgen(&["generate"]);
     assert!(second.status.success(), "{}", text(&second));
-    assert!(text(&second).contains(" 0 created, 0 updated, 0 deleted"), "{}", text(&second));
+    assert!(
+        text(&second).contains(" 0 created, 0 updated, 0 deleted"),
+        "{}",
+        text(&second)
+    );
     assert_eq!(ws.snapshot(), written, "a second run changed files");
 
     let check = ws.stepgen(&["generate", "--check"]);
@@ -107,7 +115,12 @@ fn a_foreign_file_in_a_step_folder_survives_generate() {
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(fs::read_to_string(&notes).unwrap(), "mine");
     let check = ws.stepgen(&["generate", "--check"]);
-    assert_eq!(check.status.code(), Some(0), "a foreign file is not staleness: {}", text(&check));
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "a foreign file is not staleness: {}",
+        text(&check)
+    );
 }
 
 #[test]
@@ -142,7 +155,11 @@ fn a_file_generated_before_and_no_longer_produced_is_removed() {
 
     let check = ws.stepgen(&["generate", "--check"]);
     assert_eq!(check.status.code(), Some(1));
-    assert!(text(&check).contains("lib/old/old.ts: extra"), "{}", text(&check));
+    assert!(
+        text(&check).contains("lib/old/old.ts: extra"),
+        "{}",
+        text(&check)
+    );
 
     let out = ws.stepgen(&["generate"]);
     assert!(out.status.success(), "{}", text(&out));
@@ -160,8 +177,16 @@ fn check_lists_missing_files_and_writes_nothing() {
 
     let check = ws.stepgen(&["generate", "--check"]);
     assert_eq!(check.status.code(), Some(1), "{}", text(&check));
-    assert!(text(&check).contains("README.md: missing"), "{}", text(&check));
-    assert!(text(&check).contains("cargo run -p stepgen -- generate"), "{}", text(&check));
+    assert!(
+        text(&check).contains("README.md: missing"),
+        "{}",
+        text(&check)
+    );
+    assert!(
+        text(&check).contains("cargo run -p stepgen -- generate"),
+        "{}",
+        text(&check)
+    );
     assert_eq!(ws.snapshot(), before, "--check writes nothing");
 }
 
@@ -173,15 +198,25 @@ fn check_reports_a_hand_edited_generated_file_as_stale() {
 
     let check = ws.stepgen(&["generate", "--check"]);
     assert_eq!(check.status.code(), Some(1));
-    assert!(text(&check).contains("README.md: stale"), "{}", text(&check));
+    assert!(
+        text(&check).contains("README.md: stale"),
+        "{}",
+        text(&check)
+    );
 
     let dry = ws.stepgen(&["generate", "--dry-run"]);
     assert!(dry.status.success());
     assert!(text(&dry).contains("update"), "{}", text(&dry));
-    assert_eq!(fs::read_to_string(ws.step_dir().join("README.md")).unwrap(), "edited by hand");
+    assert_eq!(
+        fs::read_to_string(ws.step_dir().join("README.md")).unwrap(),
+        "edited by hand"
+    );
 
     assert!(ws.stepgen(&["generate"]).status.success());
-    assert_ne!(fs::read_to_string(ws.step_dir().join("README.md")).unwrap(), "edited by hand");
+    assert_ne!(
+        fs::read_to_string(ws.step_dir().join("README.md")).unwrap(),
+        "edited by hand"
+    );
 }
 
 #[test]
@@ -214,7 +249,11 @@ fn an_unknown_step_name_exits_2() {
     let ws = Workspace::new();
     let out = ws.stepgen(&["generate", "step42"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out).contains("no step named `step42`"), "{}", text(&out));
+    assert!(
+        text(&out).contains("no step named `step42`"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]

@@ -77,7 +77,9 @@ fn render_all(diagnostics: &[Diagnostic]) -> String {
         .collect::<Vec<_>>()
         .join("\n\n");
     if count > 1 {
-        text.push_str(&format!("\n\n{count} problems in the course; nothing was written."));
+        text.push_str(&format!(
+            "\n\n{count} problems in the course; nothing was written."
+        ));
     } else {
         text.push_str("\n\nNothing was written.");
     }

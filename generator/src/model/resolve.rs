@@ -338,7 +338,8 @@ fn check_feature_rules(
     let Some(delta) = &step.features else { return };
     for rule in RULES.iter().filter(|rule| (rule.violated)(features)) {
         let [needs, needed] = rule.keys;
-        let Some(location) = set_here(&delta.value, needs).or_else(|| set_here(&delta.value, needed))
+        let Some(location) =
+            set_here(&delta.value, needs).or_else(|| set_here(&delta.value, needed))
         else {
             continue;
         };

@@ -116,7 +116,10 @@ pub fn plan(tree: &FileTree, dir: &Path) -> io::Result<Plan> {
 
 /// Carries out a plan made from `tree`; a plan with conflicts must not be applied.
 pub fn apply(plan: &Plan, tree: &FileTree) -> io::Result<()> {
-    assert!(plan.conflicts.is_empty(), "refusing to apply a plan with conflicts");
+    assert!(
+        plan.conflicts.is_empty(),
+        "refusing to apply a plan with conflicts"
+    );
     for change in &plan.changes {
         let target = plan.dir.join(change.path());
         match change {
@@ -151,7 +154,9 @@ fn read_manifest(dir: &Path) -> io::Result<BTreeSet<String>> {
 }
 
 fn write_atomically(target: &Path, contents: &[u8], executable: bool) -> io::Result<()> {
-    let parent = target.parent().expect("a file in a step folder has a parent");
+    let parent = target
+        .parent()
+        .expect("a file in a step folder has a parent");
     fs::create_dir_all(parent)?;
     let name = target.file_name().expect("a file name").to_string_lossy();
     let temp = parent.join(format!(".{name}.stepgen-{}", std::process::id()));

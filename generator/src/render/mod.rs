@@ -37,7 +37,11 @@ fn check_supported(step: &StepSpec) -> Result<(), NotRendered> {
     ]
     .into_iter()
     .flatten()
-    .chain(f.enabled_flags().into_iter().map(|flag| format!("{flag}: true")))
+    .chain(
+        f.enabled_flags()
+            .into_iter()
+            .map(|flag| format!("{flag}: true")),
+    )
     .collect::<Vec<_>>();
     if unsupported.is_empty() {
         Ok(())

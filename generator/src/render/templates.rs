@@ -65,6 +65,10 @@ step_files! {
     CdkLibWebTs => "cdk/lib/web.ts";
     CdkTestTodoStackTestTs => "cdk/test/todo-stack.test.ts";
 
+    // The API Lambda: a thin entry point over runtime-crates/.
+    LambdaApiCargoToml => "lambdas/api/Cargo.toml";
+    LambdaApiMainRs => "lambdas/api/src/main.rs";
+
     // The SPA.
     WebIndexHtml => "web/index.html";
     WebPackageJson => "web/package.json";

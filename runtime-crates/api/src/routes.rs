@@ -1,0 +1,135 @@
+//! The routes of the todo API and the state their handlers share.
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use todo_domain::{ApiError, CreateTodoRequest, TenantId, Todo, UpdateTodoRequest};
+use todo_storage::TodoStore;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::extract::{JsonBody, MAX_BODY_BYTES, TodoIdPath};
+use crate::{AllowedOrigin, HttpError};
+
+/// What every handler can reach. Built once at startup; cloning is cheap (an `Arc`).
+#[derive(Clone)]
+pub struct AppState {
+    store: Arc<dyn TodoStore>,
+    tenant: TenantId,
+}
+
+impl AppState {
+    /// State for a single-tenant step: every request works on the `default` tenant.
+    pub fn single_tenant(store: Arc<dyn TodoStore>) -> Self {
+        Self {
+            store,
+            tenant: TenantId::default(),
+        }
+    }
+}
+
+/// The body of `GET /todos`. An object rather than a bare array, so fields such as a
+/// pagination cursor can be added later without breaking clients.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TodoList {
+    pub todos: Vec<Todo>,
+}
+
+/// The whole API: routes, JSON fallbacks for unknown routes and methods, the body limit,
+/// CORS, and a last line of defence that turns a panic into a JSON 500.
+pub fn router(state: AppState, allowed_origin: &AllowedOrigin) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/todos", get(list_todos).post(create_todo))
+        .route(
+            "/todos/{id}",
+            get(get_todo).patch(update_todo).delete(delete_todo),
+        )
+        .fallback(route_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::custom(panic_response))
+        // Outermost, so that error responses carry CORS headers too and a browser can read
+        // their JSON.
+        .layer(cors(allowed_origin))
+}
+
+fn cors(allowed_origin: &AllowedOrigin) -> CorsLayer {
+    let origin = match allowed_origin {
+        AllowedOrigin::Any => AllowOrigin::any(),
+        AllowedOrigin::List(origins) => AllowOrigin::list(origins.iter().cloned()),
+    };
+    CorsLayer::new()
+        .allow_origin(origin)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        // `authorization` is unused in step00; allowing it now keeps the later steps' CORS
+        // identical.
+        .allow_headers([CONTENT_TYPE, AUTHORIZATION])
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn list_todos(State(state): State<AppState>) -> Result<Json<TodoList>, HttpError> {
+    let todos = state.store.list(&state.tenant).await?;
+    Ok(Json(TodoList { todos }))
+}
+
+async fn create_todo(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<CreateTodoRequest>,
+) -> Result<(StatusCode, Json<Todo>), HttpError> {
+    let new = request.validate()?;
+    let todo = state.store.create(&state.tenant, new).await?;
+    Ok((StatusCode::CREATED, Json(todo)))
+}
+
+async fn get_todo(
+    State(state): State<AppState>,
+    TodoIdPath(id): TodoIdPath,
+) -> Result<Json<Todo>, HttpError> {
+    Ok(Json(state.store.get(&state.tenant, id).await?))
+}
+
+async fn update_todo(
+    State(state): State<AppState>,
+    TodoIdPath(id): TodoIdPath,
+    JsonBody(request): JsonBody<UpdateTodoRequest>,
+) -> Result<Json<Todo>, HttpError> {
+    let patch = request.validate()?;
+    Ok(Json(state.store.update(&state.tenant, id, &patch).await?))
+}
+
+async fn delete_todo(
+    State(state): State<AppState>,
+    TodoIdPath(id): TodoIdPath,
+) -> Result<StatusCode, HttpError> {
+    state.store.delete(&state.tenant, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn route_not_found() -> HttpError {
+    HttpError(ApiError::NotFound("no such route".to_owned()))
+}
+
+async fn method_not_allowed() -> HttpError {
+    HttpError(ApiError::MethodNotAllowed)
+}
+
+fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    HttpError(ApiError::internal("a request handler panicked")).into_response()
+}

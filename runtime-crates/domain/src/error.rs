@@ -1,0 +1,144 @@
+//! `ApiError`: every failure the API can report, with its HTTP status and public error code.
+
+use std::error::Error as StdError;
+
+/// A failure of an API operation.
+///
+/// Client mistakes carry a message that is safe and useful to show the caller. `Internal`
+/// carries the real cause for the logs only: its public message is deliberately generic so
+/// that table names, SDK details and the like never reach a client.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Well-formed input that breaks a domain rule (an empty title, a patch with no fields).
+    #[error("{0}")]
+    Validation(String),
+    /// Input that could not be read at all (malformed JSON, a bad id, wrong field types).
+    /// `code` is the machine-readable reason, e.g. `invalid_json`.
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    /// The thing asked for does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The route exists but does not accept this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The request body is bigger than the API accepts.
+    #[error("request body is larger than {limit_bytes} bytes")]
+    PayloadTooLarge { limit_bytes: usize },
+    /// The request body is not declared as JSON.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// Anything that is our fault, not the caller's: the store failed, a bug, a bad item.
+    #[error("internal error: {0}")]
+    Internal(#[source] Box<dyn StdError + Send + Sync>),
+}
+
+impl ApiError {
+    /// A `Validation` error with the given message.
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::Validation(message.into())
+    }
+
+    /// A `BadRequest` error with a machine-readable code and a human message.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// An `Internal` error wrapping its cause (kept for the logs, never shown to clients).
+    pub fn internal(cause: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
+        Self::Internal(cause.into())
+    }
+
+    /// The HTTP status code this error maps to.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Validation(_) | Self::BadRequest { .. } => 400,
+            Self::NotFound(_) => 404,
+            Self::MethodNotAllowed => 405,
+            Self::PayloadTooLarge { .. } => 413,
+            Self::UnsupportedMediaType(_) => 415,
+            Self::Internal(_) => 500,
+        }
+    }
+
+    /// The stable, machine-readable error code clients can branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Validation(_) => "validation_failed",
+            Self::BadRequest { code, .. } => code,
+            Self::NotFound(_) => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+
+    /// The message that may be shown to the caller.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Internal(_) => "something went wrong on our side; please try again".to_owned(),
+            other => other.to_string(),
+        }
+    }
+
+    /// True when the error is the server's fault and its cause should be logged.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Self::Internal(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_maps_to_its_status_and_code() {
+        let cases = [
+            (ApiError::validation("x"), 400, "validation_failed"),
+            (
+                ApiError::bad_request("invalid_json", "x"),
+                400,
+                "invalid_json",
+            ),
+            (ApiError::NotFound("x".into()), 404, "not_found"),
+            (ApiError::MethodNotAllowed, 405, "method_not_allowed"),
+            (
+                ApiError::PayloadTooLarge { limit_bytes: 1 },
+                413,
+                "payload_too_large",
+            ),
+            (
+                ApiError::UnsupportedMediaType("x".into()),
+                415,
+                "unsupported_media_type",
+            ),
+            (ApiError::internal("boom"), 500, "internal_error"),
+        ];
+        for (error, status, code) in cases {
+            assert_eq!(error.status(), status, "{error:?}");
+            assert_eq!(error.code(), code, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn internal_errors_hide_their_cause_from_clients() {
+        let error = ApiError::internal("table arn:aws:dynamodb:secret is on fire");
+        assert!(error.is_internal());
+        assert!(!error.public_message().contains("secret"));
+        assert!(
+            error.to_string().contains("secret"),
+            "the log keeps the cause"
+        );
+    }
+
+    #[test]
+    fn client_errors_show_their_message() {
+        let error = ApiError::validation("title must not be empty");
+        assert_eq!(error.public_message(), "title must not be empty");
+        assert!(!error.is_internal());
+    }
+}

@@ -1,0 +1,16 @@
+//! The todo domain: what a todo is, what input is valid, and the one error type every layer returns.
+//!
+//! Nothing here knows about HTTP frameworks or databases, so the same rules hold for every
+//! store and every host. The error type carries its HTTP status as a plain number for the
+//! same reason.
+
+mod error;
+mod tenant;
+mod todo;
+
+pub use error::ApiError;
+pub use tenant::TenantId;
+pub use todo::{
+    CreateTodoRequest, MAX_TITLE_CHARS, NewTodo, Timestamp, Title, Todo, TodoId, TodoPatch,
+    UpdateTodoRequest,
+};

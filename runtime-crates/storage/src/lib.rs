@@ -1,0 +1,46 @@
+//! Where todos live: the `TodoStore` trait, an in-memory store for tests, and DynamoDB.
+//!
+//! Every operation names its tenant. step00 always passes `TenantId::default()`; the
+//! multi-tenant steps pass the caller's list id, and the same store keeps each tenant in its
+//! own partition.
+
+mod dynamo;
+mod memory;
+
+use async_trait::async_trait;
+use todo_domain::{ApiError, NewTodo, TenantId, Todo, TodoId, TodoPatch};
+
+pub use dynamo::DynamoStore;
+pub use memory::MemoryStore;
+
+/// Storage for todos, shared by every request (so it is `Send + Sync` and used behind `Arc`).
+///
+/// `async_trait` boxes the futures so the API can hold an `Arc<dyn TodoStore>` and pick the
+/// implementation at startup.
+#[async_trait]
+pub trait TodoStore: Send + Sync {
+    /// All of the tenant's todos, oldest first.
+    async fn list(&self, tenant: &TenantId) -> Result<Vec<Todo>, ApiError>;
+
+    /// Stores a new todo and returns it with its id and timestamps.
+    async fn create(&self, tenant: &TenantId, new: NewTodo) -> Result<Todo, ApiError>;
+
+    /// One todo; `ApiError::NotFound` if the tenant has no todo with this id.
+    async fn get(&self, tenant: &TenantId, id: TodoId) -> Result<Todo, ApiError>;
+
+    /// Applies `patch` and returns the updated todo; `ApiError::NotFound` if it does not exist.
+    async fn update(
+        &self,
+        tenant: &TenantId,
+        id: TodoId,
+        patch: &TodoPatch,
+    ) -> Result<Todo, ApiError>;
+
+    /// Deletes a todo; `ApiError::NotFound` if it does not exist.
+    async fn delete(&self, tenant: &TenantId, id: TodoId) -> Result<(), ApiError>;
+}
+
+/// The error every store returns for a missing todo, so clients see one wording.
+fn todo_not_found(id: TodoId) -> ApiError {
+    ApiError::NotFound(format!("todo {id} does not exist"))
+}
