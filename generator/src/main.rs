@@ -9,6 +9,20 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
+/// `println!` that ends the program quietly when stdout is closed early (`stepgen list | head`),
+/// instead of panicking on the broken pipe.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(err) = writeln!(std::io::stdout(), $($arg)*) {
+            if err.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(141);
+            }
+            panic!("cannot write to stdout: {err}");
+        }
+    }};
+}
+
 use stepgen::model::{Course, StepSpec};
 use stepgen::{output, plan_steps};
 
@@ -69,7 +83,7 @@ fn main() -> ExitCode {
     });
     match cli.command {
         Command::List => {
-            print!("{}", list_table(&course));
+            say!("{}", list_table(&course).trim_end());
             ExitCode::SUCCESS
         }
         Command::Generate {
@@ -123,7 +137,7 @@ fn generate(course: &Course, names: &[String], out: &Path, mode: Mode) -> ExitCo
         match &plan.outcome {
             Err(reason) => {
                 not_rendered += 1;
-                println!("{name}: {reason}");
+                say!("{name}: {reason}");
             }
             Ok((_, step_plan)) => {
                 rendered += 1;
@@ -131,11 +145,11 @@ fn generate(course: &Course, names: &[String], out: &Path, mode: Mode) -> ExitCo
                 let shown = out.join(name);
                 conflicts.extend(step_plan.conflicts.iter().map(|p| shown.join(p)));
                 match mode {
-                    Mode::Write => println!("{name}: {}", summary(step_plan)),
+                    Mode::Write => say!("{name}: {}", summary(step_plan)),
                     Mode::DryRun => {
-                        println!("{name}: would change {}", summary(step_plan));
+                        say!("{name}: would change {}", summary(step_plan));
                         for change in &step_plan.changes {
-                            println!(
+                            say!(
                                 "  {:<6} {}",
                                 change.action(),
                                 shown.join(change.path()).display()
@@ -144,7 +158,7 @@ fn generate(course: &Course, names: &[String], out: &Path, mode: Mode) -> ExitCo
                     }
                     Mode::Check => {
                         for change in &step_plan.changes {
-                            println!(
+                            say!(
                                 "{}: {}",
                                 shown.join(change.path()).display(),
                                 change.staleness()
@@ -177,11 +191,11 @@ fn generate(course: &Course, names: &[String], out: &Path, mode: Mode) -> ExitCo
             ExitCode::FAILURE
         }
         Mode::Check => {
-            println!("{} is up to date ({tally})", out.display());
+            say!("{} is up to date ({tally})", out.display());
             ExitCode::SUCCESS
         }
         Mode::DryRun => {
-            println!("dry run: nothing written ({tally})");
+            say!("dry run: nothing written ({tally})");
             ExitCode::SUCCESS
         }
         Mode::Write => {
@@ -193,7 +207,7 @@ fn generate(course: &Course, names: &[String], out: &Path, mode: Mode) -> ExitCo
                     return ExitCode::FAILURE;
                 }
             }
-            println!("{tally} in {} ms", started.elapsed().as_millis());
+            say!("{tally} in {} ms", started.elapsed().as_millis());
             ExitCode::SUCCESS
         }
     }
