@@ -2,7 +2,9 @@
 //!
 //! The pipeline is `model` (parse and validate the course) → `render` (a pure function from a
 //! step to its files) → `output` (compare with the disk, then write only what changed).
+//! Beside the pipeline, `dev` runs a rendered step on this machine (`stepgen dev`).
 
+pub mod dev;
 pub mod model;
 pub mod output;
 pub mod render;

@@ -64,6 +64,28 @@ enum Command {
     },
     /// Show every step of the course and its resolved features.
     List,
+    /// Run a generated step on this machine, with no AWS account, until Ctrl-C or SIGTERM.
+    ///
+    /// Installs what is missing on first run (the Python virtualenv `.venv` with moto, the npm
+    /// workspace), synthesizes the step's CDK app offline (again only when its sources
+    /// changed), starts moto's server as the AWS emulator, creates the resources the
+    /// synthesized template declares (DynamoDB tables today), builds and serves the step's
+    /// Rust API with its environment from the template, and runs the SPA on Vite's dev
+    /// server. Prints the URLs; child output goes to target/dev/<STEP>/.
+    ///
+    /// Ports: SPA 5173, API 3000, emulator 4566, or free ones when those are busy.
+    ///
+    /// Exit codes: 0 stopped by a signal after startup; 1 startup failed or a process died;
+    /// 2 unknown step; 130 stopped by a signal during startup.
+    Dev {
+        /// The step to run, by id (step00) or folder name.
+        #[arg(value_name = "STEP")]
+        step: String,
+        /// Once everything answers, write the URLs, tables, demo user and child process ids
+        /// here as JSON (removed again on exit), for test harnesses that start `stepgen dev`.
+        #[arg(long, value_name = "PATH")]
+        ready_file: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -91,6 +113,52 @@ fn main() -> ExitCode {
             check,
             dry_run,
         } => generate(&course, &steps, &out, Mode::from_flags(check, dry_run)),
+        Command::Dev { step, ready_file } => dev(&cli.course, &course, &step, &out, ready_file),
+    }
+}
+
+fn dev(
+    course_file: &Path,
+    course: &Course,
+    name: &str,
+    out: &Path,
+    ready_file: Option<PathBuf>,
+) -> ExitCode {
+    let step = match select_steps(course, &[name.to_owned()]) {
+        Ok(steps) => steps[0],
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::from(2);
+        }
+    };
+    let step_dir = out.join(&step.folder);
+    if !step_dir.join("cdk.json").is_file() {
+        eprintln!(
+            "error: {} has no rendered CDK app\n  help: run `stepgen generate {}` first (`stepgen generate` says whether the step has templates yet)",
+            step_dir.display(),
+            step.id
+        );
+        return ExitCode::FAILURE;
+    }
+    // The course file sits at the repository root, beside .venv, node_modules and target/.
+    let absolute = |path: &Path| std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let course_file = absolute(course_file);
+    let options = stepgen::dev::Options {
+        repo: course_file.parent().unwrap_or(Path::new("/")).to_owned(),
+        step_id: step.id.clone(),
+        step_dir: absolute(&step_dir),
+        ready_file: ready_file.map(|path| absolute(&path)),
+    };
+    match stepgen::dev::run(&options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err @ stepgen::dev::DevError::Interrupted(_)) => {
+            eprintln!("{err}");
+            ExitCode::from(130)
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
     }
 }
 

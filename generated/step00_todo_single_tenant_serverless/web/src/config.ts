@@ -9,9 +9,9 @@ export interface AppConfig {
 export const CONFIG_URL = `${import.meta.env.BASE_URL}config.json`;
 
 const HOW_TO_FIX =
-  'Running locally? Create web/public/config.json containing {"apiUrl": "http://localhost:3000/"} ' +
-  "with the URL your API listens on, then reload. Deployed? The stack writes config.json next to " +
-  "the app; redeploy it.";
+  "Running locally? Start the step with `cargo run -p stepgen -- dev step00` from the repository " +
+  'root, which writes web/public/config.json, or write it yourself: {"apiUrl": "http://127.0.0.1:3000/"}. ' +
+  "Deployed? The stack writes config.json next to the app; redeploy it.";
 
 /** A problem with config.json, with what went wrong and how to fix it. */
 export class ConfigError extends Error {

@@ -1,0 +1,763 @@
+//! `stepgen dev <STEP>`: runs a generated step on this machine with no AWS account — moto's
+//! server for the AWS services, the step's own Rust API served locally, the SPA on Vite's dev
+//! server — and stops all of it on Ctrl-C or SIGTERM.
+//!
+//! It lives beside the render pipeline, not inside it: it reads a rendered step folder and
+//! runs external tools. The step's synthesized CloudFormation template is the only description
+//! of what to create and how to configure the API (`template`, `provision`, `functions`);
+//! `process` owns the children and their shutdown, `tools` the external programs.
+
+mod functions;
+mod process;
+mod provision;
+mod template;
+mod tools;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::json;
+
+use process::{Children, StopSignal};
+use provision::{Emulator, Provisioned};
+use template::{Locals, Template, TemplateError};
+use tools::{cargo, npm, python};
+
+/// The ports tried first; a busy one is replaced by a free one.
+pub const DEFAULT_SPA_PORT: u16 = 5173;
+pub const DEFAULT_API_PORT: u16 = 3000;
+pub const DEFAULT_EMULATOR_PORT: u16 = 4566;
+
+/// The local "account": moto's default account id, and a region for the SDKs.
+const REGION: &str = "us-east-1";
+const ACCOUNT: &str = "123456789012";
+
+/// The inputs of `cdk synth`: when none is newer than the synthesized templates, they are reused.
+const SYNTH_INPUTS: &[&str] = &["bin", "lib", "cdk.json", "package.json"];
+
+/// How long each child may take to answer before startup fails.
+const EMULATOR_TIMEOUT: Duration = Duration::from_secs(60);
+const API_TIMEOUT: Duration = Duration::from_secs(30);
+const SPA_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What to run, and where.
+pub struct Options {
+    /// The repository root: `.venv`, `node_modules`, `target/` and the Cargo workspace.
+    pub repo: PathBuf,
+    /// The step's id (`step00`), used for the log folder and in the ready file.
+    pub step_id: String,
+    /// The rendered step folder.
+    pub step_dir: PathBuf,
+    /// Where to write a JSON description of the running step once everything answers.
+    pub ready_file: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DevError {
+    #[error(
+        "{program} was not found on PATH; `stepgen dev` needs it to {purpose}\n  help: {install}"
+    )]
+    MissingTool {
+        program: &'static str,
+        purpose: &'static str,
+        install: &'static str,
+    },
+    #[error("{what} failed ({status}); the end of {}:\n{tail}", log.display())]
+    CommandFailed {
+        what: String,
+        status: String,
+        log: PathBuf,
+        tail: String,
+    },
+    #[error("{name} stopped unexpectedly ({status}); the end of {}:\n{tail}", log.display())]
+    ChildDied {
+        name: String,
+        status: String,
+        log: PathBuf,
+        tail: String,
+    },
+    #[error("{what} did not answer within {seconds} s; the end of {}:\n{tail}", log.display())]
+    NotReady {
+        what: String,
+        seconds: u64,
+        log: PathBuf,
+        tail: String,
+    },
+    #[error("reading the synthesized template: {0}")]
+    Template(#[from] TemplateError),
+    #[error("{0}")]
+    Setup(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+    #[error("stopped by {0} before the step was ready")]
+    Interrupted(&'static str),
+}
+
+/// Runs the step until SIGINT or SIGTERM. Every child is stopped before this returns, whether
+/// startup failed, a child died, or a signal asked to stop.
+pub fn run(options: &Options) -> Result<(), DevError> {
+    let stop = StopSignal::install().map_err(|source| DevError::Io {
+        context: "cannot install the SIGINT/SIGTERM handlers".into(),
+        source,
+    })?;
+    let log_dir = options.repo.join("target/dev").join(&options.step_id);
+    std::fs::create_dir_all(&log_dir).map_err(|source| DevError::Io {
+        context: format!("cannot create {}", log_dir.display()),
+        source,
+    })?;
+    let lock = lock_step(&log_dir, &options.step_id)?;
+    // A ready file left by an earlier run must not announce this one before it is ready.
+    if let Some(ready_file) = &options.ready_file {
+        let _ = std::fs::remove_file(ready_file);
+    }
+    let mut session = Session {
+        repo: options.repo.clone(),
+        log_dir,
+        stop,
+        children: Children::default(),
+        _lock: lock,
+    };
+    say(&format!(
+        "stepgen dev {}: logs in {}",
+        options.step_id,
+        session.shown(&session.log_dir)
+    ));
+    let outcome = start(&mut session, options).and_then(|()| {
+        let signal = process::supervise(&session.stop, &mut session.children)?;
+        say(&format!("\n{signal} received: stopping"));
+        Ok(())
+    });
+    match &outcome {
+        Err(DevError::ChildDied { name, .. }) => say(&format!("{name} died: stopping the others")),
+        Err(DevError::Interrupted(signal)) => say(&format!("{signal} received: stopping")),
+        Err(_) => say("startup failed: stopping what was started"),
+        Ok(()) => {}
+    }
+    let killed = session.children.stop_all();
+    if !killed.is_empty() {
+        say(&format!(
+            "killed (still running after SIGTERM and a grace period): {}",
+            killed.join(", ")
+        ));
+    }
+    if let Some(ready_file) = &options.ready_file {
+        let _ = std::fs::remove_file(ready_file);
+    }
+    if outcome.is_ok() {
+        say("stopped");
+    }
+    outcome
+}
+
+/// What every stage shares: the repository, the log folder, the stop signal, the children.
+pub struct Session {
+    pub repo: PathBuf,
+    log_dir: PathBuf,
+    stop: StopSignal,
+    children: Children,
+    /// Held while the step runs; see [`lock_step`].
+    _lock: File,
+}
+
+impl Session {
+    fn log(&self, name: &str) -> PathBuf {
+        self.log_dir.join(name)
+    }
+
+    /// A path as the user best reads it: relative to the repository when inside it.
+    fn shown(&self, path: &Path) -> String {
+        path.strip_prefix(&self.repo)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    }
+
+    /// Runs a one-off command for `stage`, its output in `log_name`, with a progress line.
+    pub fn run(
+        &mut self,
+        stage: &str,
+        what: &str,
+        command: Command,
+        log_name: &str,
+    ) -> Result<(), DevError> {
+        self.run_logged(stage, what, command, log_name, false)
+            .map(drop)
+    }
+
+    /// Like [`Session::run`], returning the command's stdout (only stderr is logged).
+    pub fn run_capturing(
+        &mut self,
+        stage: &str,
+        what: &str,
+        command: Command,
+        log_name: &str,
+    ) -> Result<String, DevError> {
+        self.run_logged(stage, what, command, log_name, true)
+    }
+
+    fn run_logged(
+        &mut self,
+        stage: &str,
+        what: &str,
+        command: Command,
+        log_name: &str,
+        capture: bool,
+    ) -> Result<String, DevError> {
+        let log = self.log(log_name);
+        let started = Instant::now();
+        begin(stage, &format!("{what} (log: {})", self.shown(&log)));
+        let output = process::run_to_completion(
+            what,
+            command,
+            &log,
+            capture,
+            &self.stop,
+            &mut self.children,
+        );
+        end(&match &output {
+            Ok(_) => format!("done in {}", seconds(started.elapsed())),
+            Err(DevError::Interrupted(_)) => "interrupted".to_owned(),
+            Err(_) => "failed".to_owned(),
+        });
+        output
+    }
+}
+
+/// One `stepgen dev` per step at a time: two would share the step's `web/public/config.json`
+/// and log folder, and the SPA of one would call the API of the other. The lock goes away with
+/// the process, however it ends.
+fn lock_step(log_dir: &Path, step_id: &str) -> Result<File, DevError> {
+    use std::os::fd::AsRawFd;
+    let path = log_dir.join("lock");
+    let io_error = |source| DevError::Io {
+        context: format!("cannot lock {}", path.display()),
+        source,
+    };
+    let mut file = File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(io_error)?;
+    // SAFETY: flock only reads the descriptor, which `file` keeps open.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        let mut holder = String::new();
+        let _ = file.read_to_string(&mut holder);
+        return Err(DevError::Setup(format!(
+            "another `stepgen dev {step_id}` is running (pid {}); two would share the step's web/public/config.json\n  help: stop that one first (Ctrl-C in its terminal, or `kill {}`)",
+            holder.trim(),
+            holder.trim()
+        )));
+    }
+    file.set_len(0).map_err(io_error)?;
+    writeln!(file, "{}", std::process::id()).map_err(io_error)?;
+    Ok(file)
+}
+
+struct Ports {
+    spa: u16,
+    api: u16,
+    emulator: u16,
+}
+
+fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
+    let started = Instant::now();
+    // Fail early, naming every tool's install command, before anything is started.
+    tools::NPX.find()?;
+    tools::CARGO.find()?;
+    let installed_moto = python::ensure_moto(session)?;
+    let installed_npm = npm::ensure_workspace(session)?;
+    if !installed_moto && !installed_npm {
+        stage(
+            "setup",
+            "moto (.venv) and the npm workspace (node_modules) are installed",
+        );
+    }
+
+    let ports = pick_ports()?;
+    let spa_url = format!("http://127.0.0.1:{}/", ports.spa);
+    let api_url = format!("http://127.0.0.1:{}/", ports.api);
+    let emulator_url = format!("http://127.0.0.1:{}/", ports.emulator);
+
+    // The emulator and the dev server need nothing from the template: they start now and come
+    // up while the app synthesizes and the API compiles.
+    let emulator_log = session.log("emulator.log");
+    session.children.spawn(
+        "the emulator (moto)",
+        python::moto_command(&session.repo, ports.emulator),
+        &emulator_log,
+    )?;
+    stage("emulator", &format!("starting moto on {emulator_url}"));
+    let web_dir = options.step_dir.join("web");
+    write_spa_config(&web_dir, &api_url)?;
+    let spa_log = session.log("spa.log");
+    session.children.spawn(
+        "the SPA dev server (Vite)",
+        npm::vite_command(&web_dir, ports.spa)?,
+        &spa_log,
+    )?;
+    stage(
+        "spa",
+        &format!("starting Vite on {spa_url} (web/public/config.json points it at {api_url})"),
+    );
+
+    let cdk_out = session.log_dir.join("cdk.out");
+    if synth_is_fresh(&options.step_dir, &cdk_out) {
+        stage(
+            "synth",
+            &format!(
+                "{} is newer than the CDK app's sources: not synthesizing again",
+                session.shown(&cdk_out)
+            ),
+        );
+    } else {
+        let synth = npm::synth_command(&options.step_dir, &cdk_out)?;
+        session.run(
+            "synth",
+            "npx cdk synth -c skipBundling=true",
+            synth,
+            "synth.log",
+        )?;
+    }
+    let template = template::load(&cdk_out)?;
+
+    let rust_functions = functions::rust_functions(&template, &cdk_out);
+    let api = api_function(&rust_functions)?;
+    let metadata = cargo::workspace_metadata(session)?;
+    let binary = cargo::binary_of(&metadata, &api.crate_dir)
+        .map_err(|reason| DevError::Setup(format!("function {}: {reason}", api.logical_id)))?;
+    let executables = cargo::build(session, std::slice::from_ref(&binary))?;
+
+    let waited = process::wait_until(
+        "the emulator (moto)",
+        &emulator_log,
+        EMULATOR_TIMEOUT,
+        &session.stop,
+        &mut session.children,
+        || answers(&format!("{emulator_url}moto-api/")),
+    )?;
+    stage("emulator", &format!("ready (waited {})", seconds(waited)));
+    let emulator = Emulator::new(&emulator_url, REGION);
+    let run_locally = BTreeSet::from([api.logical_id]);
+    let provisioned = provision_all(&emulator, &template, &run_locally)?;
+
+    let mut locals = Locals::new(REGION, ACCOUNT);
+    for resource in &provisioned {
+        locals.set_ref(&resource.logical_id, &resource.name);
+        for (attribute, value) in &resource.attributes {
+            locals.set_attribute(&resource.logical_id, attribute, value);
+        }
+    }
+    let overrides = local_environment(&ports, &emulator_url);
+    let environment =
+        functions::environment(api, &template, &locals, &overrides).map_err(DevError::Setup)?;
+    let mut command = Command::new(&executables[&binary.bin]);
+    command
+        .current_dir(&session.repo)
+        // Never the real account's session or profile, and never the Lambda host.
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .envs(&environment);
+    let api_log = session.log("api.log");
+    session
+        .children
+        .spawn(&format!("the API ({})", binary.bin), command, &api_log)?;
+    let waited = process::wait_until(
+        "the API",
+        &api_log,
+        API_TIMEOUT,
+        &session.stop,
+        &mut session.children,
+        || answers(&format!("{api_url}health")),
+    )?;
+    stage(
+        "api",
+        &format!(
+            "{} ({}) answers on {api_url} (waited {})",
+            binary.bin,
+            api.logical_id,
+            seconds(waited)
+        ),
+    );
+    process::wait_until(
+        "the SPA dev server (Vite)",
+        &spa_log,
+        SPA_TIMEOUT,
+        &session.stop,
+        &mut session.children,
+        || answers(&spa_url),
+    )?;
+
+    announce(
+        session,
+        options,
+        [&spa_url, &api_url, &emulator_url],
+        &provisioned,
+        started.elapsed(),
+    )
+}
+
+/// What the API's environment gets on this machine whatever the template says: its port, the
+/// SPA's origin (by either name of the loopback host), the emulator, a region and dummy keys.
+fn local_environment(ports: &Ports, emulator_url: &str) -> BTreeMap<String, String> {
+    [
+        ("PORT", ports.api.to_string()),
+        (
+            "ALLOWED_ORIGIN",
+            format!("http://127.0.0.1:{0},http://localhost:{0}", ports.spa),
+        ),
+        (
+            "AWS_ENDPOINT_URL",
+            emulator_url.trim_end_matches('/').to_owned(),
+        ),
+        ("AWS_REGION", REGION.to_owned()),
+        ("AWS_DEFAULT_REGION", REGION.to_owned()),
+        ("AWS_ACCESS_KEY_ID", "local".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value))
+    .collect()
+}
+
+/// Prints what runs where and, when asked, writes the ready file.
+fn announce(
+    session: &Session,
+    options: &Options,
+    [spa_url, api_url, emulator_url]: [&str; 3],
+    provisioned: &[Provisioned],
+    elapsed: Duration,
+) -> Result<(), DevError> {
+    let tables: BTreeMap<&str, &str> = provisioned
+        .iter()
+        .filter(|p| p.kind == "AWS::DynamoDB::Table")
+        .map(|p| (p.logical_id.as_str(), p.name.as_str()))
+        .collect();
+    let user = provisioned.iter().find_map(|p| p.demo_user.as_ref());
+    say(&format!(
+        "\n{} is running (ready in {}); stop it with Ctrl-C",
+        options.step_id,
+        seconds(elapsed)
+    ));
+    say(&format!("  SPA       {spa_url}"));
+    say(&format!("  API       {api_url}"));
+    say(&format!(
+        "  emulator  {emulator_url}  (moto: any credentials, region {REGION})"
+    ));
+    let table_names: Vec<&str> = tables.values().copied().collect();
+    say(&format!("  tables    {}", or_none(&table_names.join(", "))));
+    match user {
+        Some(user) => say(&format!(
+            "  sign in   {} / {}",
+            user.username, user.password
+        )),
+        None => say("  sign in   no sign-in in this step"),
+    }
+    say(&format!(
+        "  logs      {} (emulator.log, api.log, spa.log)",
+        session.shown(&session.log_dir)
+    ));
+    if let Some(ready_file) = &options.ready_file {
+        let ready = json!({
+            "step": options.step_id,
+            "spa": spa_url,
+            "api": api_url,
+            "emulator": emulator_url,
+            "tables": tables,
+            "user": user,
+            "pids": session.children.pids(),
+        });
+        write_atomically(ready_file, &format!("{ready:#}\n"))?;
+    }
+    Ok(())
+}
+
+/// The one Rust function API Gateway invokes: the local API.
+fn api_function<'a, 't>(
+    functions: &'a [functions::RustFunction<'t>],
+) -> Result<&'a functions::RustFunction<'t>, DevError> {
+    let serving: Vec<&functions::RustFunction> =
+        functions.iter().filter(|f| f.serves_api).collect();
+    let [api] = serving.as_slice() else {
+        let ids: Vec<&str> = serving.iter().map(|f| f.logical_id).collect();
+        return Err(DevError::Setup(format!(
+            "`stepgen dev` serves exactly one Rust function behind API Gateway; the template has {} ({})",
+            serving.len(),
+            or_none(&ids.join(", "))
+        )));
+    };
+    if !api.crate_dir.join("Cargo.toml").is_file() {
+        return Err(DevError::Setup(format!(
+            "function {}: its code at {} is not a Rust crate folder; the template was synthesized with bundling\n  help: delete that step's cdk.out under target/dev/ and run again",
+            api.logical_id,
+            api.crate_dir.display()
+        )));
+    }
+    Ok(api)
+}
+
+/// Creates every emulated resource, in the provisioners' order, and reports the rest.
+fn provision_all(
+    emulator: &Emulator,
+    template: &Template,
+    run_locally: &BTreeSet<&str>,
+) -> Result<Vec<Provisioned>, DevError> {
+    let plan = provision::plan(template, run_locally);
+    let mut locals = Locals::new(REGION, ACCOUNT);
+    let mut provisioned = Vec::new();
+    for (logical_id, resource, provisioner) in &plan.create {
+        let created = provisioner(emulator, &locals, logical_id, resource).map_err(|reason| {
+            DevError::Setup(format!(
+                "cannot create {logical_id} ({}) in the emulator: {reason}",
+                resource.kind
+            ))
+        })?;
+        stage(
+            "create",
+            &format!("{} {logical_id} as {:?}", resource.kind, created.name),
+        );
+        locals.set_ref(logical_id, &created.name);
+        for (attribute, value) in &created.attributes {
+            locals.set_attribute(logical_id, attribute, value);
+        }
+        provisioned.push(created);
+    }
+    let skipped: Vec<String> = plan
+        .not_emulated
+        .iter()
+        .map(|(kind, count)| match count {
+            1 => (*kind).to_owned(),
+            n => format!("{kind} ×{n}"),
+        })
+        .collect();
+    if !skipped.is_empty() {
+        stage("skip", "not emulated (not needed to run locally):");
+        for line in wrap(&skipped, 90) {
+            say(&format!("            {line}"));
+        }
+    }
+    Ok(provisioned)
+}
+
+fn pick_ports() -> Result<Ports, DevError> {
+    let mut taken = Vec::new();
+    let mut pick = |preferred: u16, what: &str| -> Result<u16, DevError> {
+        let (port, replaced) =
+            process::pick_port(preferred, &taken).map_err(|source| DevError::Io {
+                context: "cannot find a free TCP port".into(),
+                source,
+            })?;
+        if replaced {
+            stage(
+                "ports",
+                &format!("{preferred} is busy: the {what} uses {port}"),
+            );
+        }
+        taken.push(port);
+        Ok(port)
+    };
+    Ok(Ports {
+        emulator: pick(DEFAULT_EMULATOR_PORT, "emulator")?,
+        api: pick(DEFAULT_API_PORT, "API")?,
+        spa: pick(DEFAULT_SPA_PORT, "SPA")?,
+    })
+}
+
+/// `web/public/config.json`, which the SPA reads at run time to find the API. Not generated
+/// (and gitignored): it differs per machine and per deployment.
+fn write_spa_config(web_dir: &Path, api_url: &str) -> Result<(), DevError> {
+    let public = web_dir.join("public");
+    std::fs::create_dir_all(&public).map_err(|source| DevError::Io {
+        context: format!("cannot create {}", public.display()),
+        source,
+    })?;
+    write_atomically(
+        &public.join("config.json"),
+        &format!("{:#}\n", json!({ "apiUrl": api_url })),
+    )
+}
+
+/// True when the synthesized templates exist and are newer than every input of `cdk synth`.
+fn synth_is_fresh(step_dir: &Path, cdk_out: &Path) -> bool {
+    let Ok(stacks) = template::stack_template_files(cdk_out) else {
+        return false;
+    };
+    let outputs =
+        std::iter::once(cdk_out.join("manifest.json")).chain(stacks.into_iter().map(|(_, p)| p));
+    let mut oldest_output = None;
+    for output in outputs {
+        let Some(modified) = modified(&output) else {
+            return false;
+        };
+        oldest_output = Some(oldest_output.map_or(modified, |o: SystemTime| o.min(modified)));
+    }
+    let newest_input = SYNTH_INPUTS
+        .iter()
+        .filter_map(|input| newest_file(&step_dir.join(input)))
+        .max();
+    match (oldest_output, newest_input) {
+        (Some(output), Some(input)) => output > input,
+        _ => false,
+    }
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    path.metadata().and_then(|m| m.modified()).ok()
+}
+
+/// The latest modification time of a file, or of any file under a folder.
+fn newest_file(path: &Path) -> Option<SystemTime> {
+    if !path.is_dir() {
+        return modified(path);
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|entry| newest_file(&entry.path()))
+        .max()
+}
+
+/// Writes through a temporary file and a rename, so a reader never sees half a file.
+fn write_atomically(path: &Path, contents: &str) -> Result<(), DevError> {
+    let temporary = path.with_extension("tmp-stepgen");
+    std::fs::write(&temporary, contents)
+        .and_then(|()| std::fs::rename(&temporary, path))
+        .map_err(|source| DevError::Io {
+            context: format!("cannot write {}", path.display()),
+            source,
+        })
+}
+
+/// An agent for plain-HTTP calls to local servers: no proxy (loopback only), statuses as data.
+fn http_agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .proxy(None)
+        .build()
+        .into()
+}
+
+/// True when `url` answers 200.
+fn answers(url: &str) -> bool {
+    http_agent(Duration::from_secs(2))
+        .get(url)
+        .call()
+        .is_ok_and(|response| response.status() == 200)
+}
+
+/// Prints a line; a closed stdout does not stop the run (the children still need stopping).
+fn say(line: &str) {
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
+
+fn stage(name: &str, message: &str) {
+    say(&format!("  {name:<9} {message}"));
+}
+
+/// Starts a progress line that [`end`] completes.
+fn begin(name: &str, message: &str) {
+    let _ = write!(std::io::stdout(), "  {name:<9} {message} … ");
+    let _ = std::io::stdout().flush();
+}
+
+fn end(message: &str) {
+    say(message);
+}
+
+fn seconds(duration: Duration) -> String {
+    format!("{:.1} s", duration.as_secs_f64())
+}
+
+fn or_none(text: &str) -> &str {
+    if text.is_empty() { "none" } else { text }
+}
+
+/// Joins `items` with commas into lines of at most about `width` characters.
+fn wrap(items: &[String], width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for item in items {
+        match lines.last_mut() {
+            Some(line) if line.len() + item.len() + 2 <= width => {
+                line.push_str(", ");
+                line.push_str(item);
+            }
+            _ => lines.push(item.clone()),
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs::{File, FileTimes};
+
+    use super::*;
+
+    fn touch(path: &Path, time: SystemTime) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let file = File::create(path).unwrap();
+        file.set_times(FileTimes::new().set_modified(time)).unwrap();
+    }
+
+    #[test]
+    fn synth_is_reused_only_while_newer_than_every_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let (step, out) = (dir.path().join("step"), dir.path().join("out"));
+        let t = |secs: u64| SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + secs);
+        for input in [
+            "bin/app.ts",
+            "lib/a.ts",
+            "lib/sub/b.ts",
+            "cdk.json",
+            "package.json",
+        ] {
+            touch(&step.join(input), t(0));
+        }
+        assert!(!synth_is_fresh(&step, &out), "nothing synthesized yet");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(
+            out.join("manifest.json"),
+            r#"{"artifacts": {"S": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "S.template.json"}}}}"#,
+        )
+        .unwrap();
+        File::options()
+            .write(true)
+            .open(out.join("manifest.json"))
+            .unwrap()
+            .set_times(FileTimes::new().set_modified(t(10)))
+            .unwrap();
+        assert!(
+            !synth_is_fresh(&step, &out),
+            "the stack's template is missing"
+        );
+        touch(&out.join("S.template.json"), t(10));
+        assert!(synth_is_fresh(&step, &out));
+        touch(&step.join("lib/sub/b.ts"), t(20));
+        assert!(!synth_is_fresh(&step, &out), "a nested source changed");
+    }
+
+    #[test]
+    fn spa_config_points_at_the_api_and_creates_public() {
+        let dir = tempfile::tempdir().unwrap();
+        write_spa_config(dir.path(), "http://127.0.0.1:3000/").unwrap();
+        let written = std::fs::read_to_string(dir.path().join("public/config.json")).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&written).unwrap();
+        assert_eq!(value, json!({"apiUrl": "http://127.0.0.1:3000/"}));
+    }
+
+    #[test]
+    fn wrap_keeps_lines_short() {
+        let items: Vec<String> = ["aaaa", "bbbb", "cccc"].map(String::from).to_vec();
+        assert_eq!(wrap(&items, 10), ["aaaa, bbbb", "cccc"]);
+    }
+}

@@ -1,0 +1,330 @@
+//! Creating the template's resources in the emulator: one provisioner per CloudFormation type.
+//!
+//! A later step's resource type (a Cognito user pool, an EventBridge bus, an SQS queue) is one
+//! more function and one more row in [`PROVISIONERS`]; a type without a row is reported as not
+//! emulated, never silently skipped.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use super::template::{Locals, Resource, Template};
+
+/// Creates one resource in the emulator and says what its `Ref` and attributes are locally.
+pub type Provisioner = fn(&Emulator, &Locals, &str, &Resource) -> Result<Provisioned, String>;
+
+/// CloudFormation type → provisioner, in creation order (a type whose properties refer to
+/// another type's resources comes after it, e.g. a user pool client after its user pool).
+pub const PROVISIONERS: &[(&str, Provisioner)] = &[("AWS::DynamoDB::Table", dynamodb_table)];
+
+pub fn provisioner_for(kind: &str) -> Option<Provisioner> {
+    PROVISIONERS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, provisioner)| *provisioner)
+}
+
+/// A resource as it exists in the emulator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provisioned {
+    pub logical_id: String,
+    pub kind: String,
+    /// What `{"Ref": logical_id}` means locally (a table's name, a pool's id…).
+    pub name: String,
+    /// What `Fn::GetAtt` gives locally, by attribute name.
+    pub attributes: BTreeMap<String, String>,
+    /// A user who can sign in, for resources that hold users (a Cognito user pool, later).
+    pub demo_user: Option<DemoUser>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DemoUser {
+    pub username: String,
+    pub password: String,
+}
+
+/// Which resources of a template `stepgen dev` creates, and which it leaves out.
+#[derive(Debug)]
+pub struct Plan<'a> {
+    /// In creation order.
+    pub create: Vec<(&'a str, &'a Resource, Provisioner)>,
+    /// Resource types with no local counterpart, and how many of each the template has.
+    pub not_emulated: BTreeMap<&'a str, usize>,
+}
+
+/// Sorts the template's resources into those to create and those not emulated. `run_locally`
+/// are the logical ids that run on this machine some other way (the API's Lambda function).
+pub fn plan<'a>(template: &'a Template, run_locally: &BTreeSet<&str>) -> Plan<'a> {
+    let mut create = Vec::new();
+    let mut not_emulated = BTreeMap::new();
+    for (kind, provisioner) in PROVISIONERS {
+        for (id, resource) in template.of_type(kind) {
+            create.push((id, resource, *provisioner));
+        }
+    }
+    for (id, resource) in &template.resources {
+        if provisioner_for(&resource.kind).is_none() && !run_locally.contains(id.as_str()) {
+            *not_emulated.entry(resource.kind.as_str()).or_insert(0) += 1;
+        }
+    }
+    Plan {
+        create,
+        not_emulated,
+    }
+}
+
+/// An AWS service that speaks the JSON protocol (`X-Amz-Target` names the action).
+pub struct JsonService {
+    /// The service name in the credential scope, which moto uses to route the request.
+    pub signing_name: &'static str,
+    pub target_prefix: &'static str,
+    pub json_version: &'static str,
+}
+
+pub const DYNAMODB: JsonService = JsonService {
+    signing_name: "dynamodb",
+    target_prefix: "DynamoDB_20120810",
+    json_version: "1.0",
+};
+
+/// The AWS emulator (moto's server) at a local endpoint.
+pub struct Emulator {
+    pub endpoint: String,
+    pub region: String,
+    agent: ureq::Agent,
+}
+
+impl Emulator {
+    pub fn new(endpoint: &str, region: &str) -> Self {
+        Self {
+            endpoint: endpoint.trim_end_matches('/').to_owned(),
+            region: region.to_owned(),
+            agent: super::http_agent(Duration::from_secs(30)),
+        }
+    }
+
+    /// Calls `action` of `service` with a JSON body; returns the JSON answer.
+    pub fn call_json(
+        &self,
+        service: &JsonService,
+        action: &str,
+        body: &Value,
+    ) -> Result<Value, String> {
+        // moto does not check signatures, but it picks the service from the credential scope
+        // (without one, a POST to `/` is taken for S3): the header only has to look like SigV4.
+        let authorization = format!(
+            "AWS4-HMAC-SHA256 Credential=local/20250101/{}/{}/aws4_request, SignedHeaders=content-type;host;x-amz-target, Signature={}",
+            self.region,
+            service.signing_name,
+            "0".repeat(64)
+        );
+        let mut response = self
+            .agent
+            .post(&format!("{}/", self.endpoint))
+            .header(
+                "Content-Type",
+                &format!("application/x-amz-json-{}", service.json_version),
+            )
+            .header(
+                "X-Amz-Target",
+                &format!("{}.{action}", service.target_prefix),
+            )
+            .header("Authorization", &authorization)
+            .send(body.to_string())
+            .map_err(|e| {
+                format!(
+                    "{action}: cannot reach the emulator at {}: {e}",
+                    self.endpoint
+                )
+            })?;
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| format!("{action}: cannot read the emulator's answer: {e}"))?;
+        if status != 200 {
+            return Err(format!("{action} answered HTTP {status}: {text}"));
+        }
+        serde_json::from_str(&text).map_err(|e| format!("{action} answered non-JSON ({e}): {text}"))
+    }
+}
+
+/// `AWS::DynamoDB::Table` → `CreateTable`, named after its logical id.
+fn dynamodb_table(
+    emulator: &Emulator,
+    _locals: &Locals,
+    logical_id: &str,
+    resource: &Resource,
+) -> Result<Provisioned, String> {
+    let request = create_table_request(logical_id, &resource.properties)?;
+    let answer = emulator.call_json(&DYNAMODB, "CreateTable", &request)?;
+    let description = &answer["TableDescription"];
+    let mut attributes = BTreeMap::new();
+    if let Some(arn) = description["TableArn"].as_str() {
+        attributes.insert("Arn".to_owned(), arn.to_owned());
+    }
+    if let Some(arn) = description["LatestStreamArn"].as_str() {
+        attributes.insert("StreamArn".to_owned(), arn.to_owned());
+    }
+    if let Some(ttl) = time_to_live_request(logical_id, &resource.properties) {
+        emulator.call_json(&DYNAMODB, "UpdateTimeToLive", &ttl)?;
+    }
+    Ok(Provisioned {
+        logical_id: logical_id.to_owned(),
+        kind: resource.kind.clone(),
+        name: logical_id.to_owned(),
+        attributes,
+        demo_user: None,
+    })
+}
+
+/// The `CreateTable` request for a table's CloudFormation properties. CloudFormation's key
+/// schema, attribute and index shapes are the API's; only the keys the API knows are copied.
+pub fn create_table_request(logical_id: &str, properties: &Value) -> Result<Value, String> {
+    let mut request = Map::new();
+    request.insert("TableName".into(), json!(logical_id));
+    for required in ["KeySchema", "AttributeDefinitions"] {
+        let value = properties
+            .get(required)
+            .ok_or_else(|| format!("the table has no {required}"))?;
+        request.insert(required.into(), value.clone());
+    }
+    let billing_mode = properties
+        .get("BillingMode")
+        .and_then(Value::as_str)
+        .unwrap_or("PROVISIONED");
+    request.insert("BillingMode".into(), json!(billing_mode));
+    if let Some(throughput) = properties.get("ProvisionedThroughput") {
+        request.insert("ProvisionedThroughput".into(), throughput.clone());
+    }
+    let indexes = [
+        (
+            "GlobalSecondaryIndexes",
+            &[
+                "IndexName",
+                "KeySchema",
+                "Projection",
+                "ProvisionedThroughput",
+            ][..],
+        ),
+        (
+            "LocalSecondaryIndexes",
+            &["IndexName", "KeySchema", "Projection"][..],
+        ),
+    ];
+    for (name, keys) in indexes {
+        if let Some(Value::Array(list)) = properties.get(name) {
+            let list: Vec<Value> = list.iter().map(|index| only(index, keys)).collect();
+            request.insert(name.into(), Value::Array(list));
+        }
+    }
+    if let Some(view) = properties["StreamSpecification"]["StreamViewType"].as_str() {
+        request.insert(
+            "StreamSpecification".into(),
+            json!({"StreamEnabled": true, "StreamViewType": view}),
+        );
+    }
+    Ok(Value::Object(request))
+}
+
+fn time_to_live_request(logical_id: &str, properties: &Value) -> Option<Value> {
+    let ttl = properties.get("TimeToLiveSpecification")?;
+    (ttl["Enabled"] == json!(true)).then(|| {
+        json!({"TableName": logical_id, "TimeToLiveSpecification": {
+            "Enabled": true, "AttributeName": ttl["AttributeName"]}})
+    })
+}
+
+fn only(object: &Value, keys: &[&str]) -> Value {
+    let kept: Map<String, Value> = keys
+        .iter()
+        .filter_map(|key| object.get(*key).map(|v| ((*key).to_owned(), v.clone())))
+        .collect();
+    Value::Object(kept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::template::parse;
+    use super::*;
+
+    const FIXTURE: &str = include_str!("../../tests/fixtures/dev-template.json");
+
+    #[test]
+    fn every_provisioned_type_has_exactly_one_provisioner() {
+        let kinds: BTreeSet<&str> = PROVISIONERS.iter().map(|(kind, _)| *kind).collect();
+        assert_eq!(kinds.len(), PROVISIONERS.len(), "a type is listed twice");
+        assert!(provisioner_for("AWS::DynamoDB::Table").is_some());
+        assert!(provisioner_for("AWS::CloudFront::Distribution").is_none());
+        assert!(provisioner_for("AWS::S3::Bucket").is_none());
+    }
+
+    #[test]
+    fn the_plan_creates_tables_and_lists_the_rest_as_not_emulated() {
+        let template = parse("Stack", FIXTURE).unwrap();
+        let plan = plan(&template, &BTreeSet::from(["Function"]));
+        let created: Vec<&str> = plan.create.iter().map(|(id, _, _)| *id).collect();
+        assert_eq!(created, ["Table"]);
+        assert_eq!(
+            plan.not_emulated,
+            BTreeMap::from([
+                ("AWS::CloudFront::Distribution", 1),
+                ("AWS::Lambda::Permission", 1)
+            ])
+        );
+    }
+
+    #[test]
+    fn create_table_copies_keys_billing_and_indexes_and_names_the_table_after_its_id() {
+        let template = parse("Stack", FIXTURE).unwrap();
+        let request =
+            create_table_request("Table", &template.resources["Table"].properties).unwrap();
+        assert_eq!(
+            request,
+            json!({
+                "TableName": "Table",
+                "BillingMode": "PAY_PER_REQUEST",
+                "KeySchema": [
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"}
+                ],
+                "AttributeDefinitions": [
+                    {"AttributeName": "pk", "AttributeType": "S"},
+                    {"AttributeName": "sk", "AttributeType": "S"},
+                    {"AttributeName": "owner", "AttributeType": "S"}
+                ],
+                "GlobalSecondaryIndexes": [{
+                    "IndexName": "byOwner",
+                    "KeySchema": [{"AttributeName": "owner", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"}
+                }]
+            })
+        );
+    }
+
+    #[test]
+    fn provisioned_tables_keep_their_throughput_streams_and_ttl() {
+        let properties = json!({
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+            "StreamSpecification": {"StreamViewType": "NEW_IMAGE"},
+            "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "expires"}
+        });
+        let request = create_table_request("T", &properties).unwrap();
+        assert_eq!(request["BillingMode"], "PROVISIONED");
+        assert_eq!(request["ProvisionedThroughput"]["ReadCapacityUnits"], 1);
+        assert_eq!(
+            request["StreamSpecification"],
+            json!({"StreamEnabled": true, "StreamViewType": "NEW_IMAGE"})
+        );
+        assert_eq!(
+            time_to_live_request("T", &properties).unwrap()["TimeToLiveSpecification"]["AttributeName"],
+            "expires"
+        );
+        let missing = create_table_request("T", &json!({"KeySchema": []})).unwrap_err();
+        assert!(missing.contains("AttributeDefinitions"), "{missing}");
+    }
+}
