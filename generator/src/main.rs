@@ -239,7 +239,9 @@ fn generate(course: &Course, names: &[String], out: &Path, mode: Mode) -> ExitCo
     }
 
     if !conflicts.is_empty() {
-        eprintln!("error: stepgen did not generate these files and will not overwrite them:");
+        eprintln!(
+            "error: stepgen did not generate these files and will not overwrite or take them over:"
+        );
         for path in &conflicts {
             eprintln!("  {}", path.display());
         }
@@ -297,18 +299,21 @@ fn select_steps<'a>(course: &'a Course, names: &[String]) -> Result<Vec<&'a Step
     if names.is_empty() {
         return Ok(course.steps.iter().collect());
     }
-    names
-        .iter()
-        .map(|name| {
-            course.step(name).ok_or_else(|| {
-                let known = course.steps.iter().map(|s| s.id.as_str()).collect::<Vec<_>>();
-                format!(
-                    "error: no step named `{name}` in the course\n  help: name a step by id or folder; the steps are {}",
-                    known.join(", ")
-                )
-            })
-        })
-        .collect()
+    let mut selected: Vec<&'a StepSpec> = Vec::new();
+    for name in names {
+        let step = course.step(name).ok_or_else(|| {
+            let known = course.steps.iter().map(|s| s.id.as_str()).collect::<Vec<_>>();
+            format!(
+                "error: no step named `{name}` in the course\n  help: name a step by id or folder; the steps are {}",
+                known.join(", ")
+            )
+        })?;
+        // `step00` and its folder name are the same step: plan (and write) it once.
+        if !selected.iter().any(|s| s.id == step.id) {
+            selected.push(step);
+        }
+    }
+    Ok(selected)
 }
 
 fn list_table(course: &Course) -> String {

@@ -21,7 +21,7 @@ fn course() -> Course {
 #[test]
 fn every_generated_file_matches_its_snapshot() {
     let course = course();
-    let mut snapshots = 0;
+    let mut expected = std::collections::BTreeSet::new();
     for step in &course.steps {
         let Ok(tree) = render_step(&course, step) else {
             continue;
@@ -36,12 +36,25 @@ fn every_generated_file_matches_its_snapshot() {
                 description => format!("generated/{}/{path}", step.folder),
                 omit_expression => true,
             }, {
-                insta::assert_snapshot!(name, text);
+                insta::assert_snapshot!(name.clone(), text);
             });
-            snapshots += 1;
+            expected.insert(format!("{name}.snap"));
         }
     }
-    assert!(snapshots > 0, "no step was rendered");
+    assert!(!expected.is_empty(), "no step was rendered");
+
+    // A snapshot of a file no template produces any more would pin nothing: flag it.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let leftovers: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".snap") && !expected.contains(name))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "snapshots of files no longer generated: {leftovers:?}; delete them from {}",
+        dir.display()
+    );
 }
 
 #[test]

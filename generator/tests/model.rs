@@ -253,6 +253,13 @@ fn a_contradiction_introduced_by_a_later_override_points_at_the_override() {
 }
 
 #[test]
+fn a_title_must_be_one_line() {
+    let p = problem(&TWO_STEPS.replace("title: Auth", "title: \"Auth\\nand more\""));
+    assert!(p.message.contains("not one line"), "{}", p.message);
+    assert_eq!(p.line, 11);
+}
+
+#[test]
 fn a_folder_must_be_named_after_its_step() {
     let p = problem(&TWO_STEPS.replace("folder: step01_auth", "folder: ../escape"));
     assert!(

@@ -142,6 +142,31 @@ fn a_foreign_file_where_a_generated_one_belongs_is_never_overwritten() {
 }
 
 #[test]
+fn a_foreign_file_identical_to_a_generated_one_is_not_taken_over() {
+    let ws = Workspace::new();
+    assert!(ws.stepgen(&["generate"]).status.success());
+    // Someone's own copy of a file, byte for byte what the template renders, without a
+    // manifest claiming it: listing it would let a later run delete it.
+    let readme = fs::read(ws.step_dir().join("README.md")).unwrap();
+    fs::remove_dir_all(ws.step_dir()).unwrap();
+    fs::create_dir_all(ws.step_dir()).unwrap();
+    fs::write(ws.step_dir().join("README.md"), &readme).unwrap();
+
+    let out = ws.stepgen(&["generate"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("README.md"), "{}", text(&out));
+    assert!(!ws.step_dir().join(".stepgen-manifest").exists());
+}
+
+#[test]
+fn naming_a_step_twice_renders_it_once() {
+    let ws = Workspace::new();
+    let out = ws.stepgen(&["generate", "step00", STEP00]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(text(&out).matches(STEP00).count(), 1, "{}", text(&out));
+}
+
+#[test]
 fn a_file_generated_before_and_no_longer_produced_is_removed() {
     let ws = Workspace::new();
     assert!(ws.stepgen(&["generate"]).status.success());

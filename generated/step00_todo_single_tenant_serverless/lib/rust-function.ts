@@ -105,7 +105,7 @@ function requireCargoLambda(): void {
   if (probe.error !== undefined) {
     throw new Error(
       'cargo-lambda was not found on PATH; it compiles the Rust Lambda during `cdk synth`/`cdk deploy`. ' +
-        'Install it with `pip install cargo-lambda ziglang` (or activate the repository\'s .venv) and retry.',
+        'Install it with `pip install cargo-lambda ziglang` (e.g. into the repository\'s .venv, then activate it) and retry.',
     );
   }
 }

@@ -74,14 +74,8 @@ export class Web extends Construct {
         responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
       },
       defaultRootObject: 'index.html',
-      // Client-side routes (/todos/42) are not objects in the bucket: answer them with the SPA,
-      // which routes in the browser. S3 reports a missing key as 403 to a reader without ListBucket.
-      errorResponses: [403, 404].map((httpStatus) => ({
-        httpStatus,
-        responseHttpStatus: 200,
-        responsePagePath: '/index.html',
-        ttl: Duration.seconds(0),
-      })),
+      // No error responses that answer a missing file with index.html: the SPA has no client-side
+      // routes, and a missing config.json or script must stay a 404 the app can explain.
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       // The cheapest edge locations (North America, Europe) are plenty for a course.
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,

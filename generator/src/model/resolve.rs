@@ -164,6 +164,14 @@ fn check_structure(raw: &RawCourse, report: &Reporter, problems: &mut Vec<Diagno
                 ));
             }
         }
+        // Titles land in code (the stack description) and headings: one line of text.
+        if step.title.value.trim().chars().any(char::is_control) {
+            problems.push(report.at(
+                &step.title.referenced,
+                format!("the title of step `{id}` is not one line of text"),
+                "write the title on one line; longer text belongs in the lesson",
+            ));
+        }
     }
 }
 

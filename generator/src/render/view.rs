@@ -1,7 +1,7 @@
 //! What templates see of a step: its spec plus the names derived from it, computed once here
 //! so that no template spells a naming rule of its own.
 
-use crate::model::{Architecture, Auth, Course, StepSpec};
+use crate::model::{Architecture, Course, StepSpec};
 
 pub struct StepView<'a> {
     pub course_title: &'a str,
@@ -22,18 +22,14 @@ pub struct StepView<'a> {
     pub architecture: &'static str,
     /// The `lambda.Architecture` member in CDK: `X86_64` or `ARM_64`.
     pub cdk_architecture: &'static str,
-    /// The cargo lambda flag that builds for that architecture.
-    pub cargo_lambda_target: &'static str,
-    pub auth: bool,
 }
 
 impl<'a> StepView<'a> {
     pub fn new(course: &'a Course, step: &'a StepSpec) -> StepView<'a> {
         let slug = step.folder.replace('_', "-");
-        let (architecture, cdk_architecture, cargo_lambda_target) = match step.features.architecture
-        {
-            Architecture::X86_64 => ("x86_64", "X86_64", "--x86-64"),
-            Architecture::Arm64 => ("arm64", "ARM_64", "--arm64"),
+        let (architecture, cdk_architecture) = match step.features.architecture {
+            Architecture::X86_64 => ("x86_64", "X86_64"),
+            Architecture::Arm64 => ("arm64", "ARM_64"),
         };
         StepView {
             course_title: &course.title,
@@ -46,8 +42,6 @@ impl<'a> StepView<'a> {
             stack_description: ts_string(&format!("stepgen course, {}: {}", step.id, step.title)),
             architecture,
             cdk_architecture,
-            cargo_lambda_target,
-            auth: step.features.auth == Auth::Cognito,
         }
     }
 }

@@ -2,14 +2,22 @@
 //!
 //! The same router runs in Lambda (through `lambda_http`) and on this machine (through
 //! `axum::serve`); see [`host`].
+//!
+//! Sign-in is configuration, not a second router: [`AppState::with_sign_in`] makes every
+//! route but `GET /health` require a Cognito ID token that a [`TokenVerifier`] accepts
+//! (its settings come from [`AuthConfig::from_env`]); without it, the API is open, as in
+//! step00.
 
 mod config;
 mod error;
 mod extract;
 pub mod host;
 mod routes;
+mod sign_in;
 
 pub use config::{AllowedOrigin, Config, ConfigError};
 pub use error::{ErrorBody, HttpError};
 pub use extract::{JsonBody, MAX_BODY_BYTES, TodoIdPath};
 pub use routes::{AppState, TodoList, router};
+/// Sign-in, re-exported so that a step's `main` needs no dependency of its own on todo-auth.
+pub use todo_auth::{AuthConfig, AuthConfigError, AuthError, Caller, TokenVerifier};

@@ -7,30 +7,50 @@ use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Json, Router, middleware};
 use serde::{Deserialize, Serialize};
+use todo_auth::TokenVerifier;
 use todo_domain::{ApiError, CreateTodoRequest, TenantId, Todo, UpdateTodoRequest};
 use todo_storage::TodoStore;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::extract::{JsonBody, MAX_BODY_BYTES, TodoIdPath};
+use crate::sign_in::require_caller;
 use crate::{AllowedOrigin, HttpError};
 
-/// What every handler can reach. Built once at startup; cloning is cheap (an `Arc`).
+/// What every handler can reach. Built once at startup; cloning is cheap (`Arc`s).
 #[derive(Clone)]
 pub struct AppState {
     store: Arc<dyn TodoStore>,
     tenant: TenantId,
+    /// `Some` when the todo routes require a signed-in caller.
+    sign_in: Option<TokenVerifier>,
 }
 
 impl AppState {
-    /// State for a single-tenant step: every request works on the `default` tenant.
+    /// State for a single-tenant step: every request works on the `default` tenant, and no
+    /// sign-in is required.
     pub fn single_tenant(store: Arc<dyn TodoStore>) -> Self {
         Self {
             store,
             tenant: TenantId::default(),
+            sign_in: None,
         }
+    }
+
+    /// The same state, with sign-in required: every route but `GET /health` (and CORS
+    /// preflights) answers 401 unless the request carries a token `verifier` accepts.
+    /// Which tenant a request works on does not change.
+    #[must_use]
+    pub fn with_sign_in(mut self, verifier: TokenVerifier) -> Self {
+        self.sign_in = Some(verifier);
+        self
+    }
+
+    /// Whether the todo routes require a signed-in caller.
+    pub fn requires_sign_in(&self) -> bool {
+        self.sign_in.is_some()
     }
 }
 
@@ -41,16 +61,27 @@ pub struct TodoList {
     pub todos: Vec<Todo>,
 }
 
-/// The whole API: routes, JSON fallbacks for unknown routes and methods, the body limit,
-/// CORS, and a last line of defence that turns a panic into a JSON 500.
+/// The whole API: routes, sign-in when the state requires it, JSON fallbacks for unknown
+/// routes and methods, the body limit, CORS, and a last line of defence that turns a panic
+/// into a JSON 500.
 pub fn router(state: AppState, allowed_origin: &AllowedOrigin) -> Router {
-    Router::new()
-        .route("/health", get(health))
+    let todos = Router::new()
         .route("/todos", get(list_todos).post(create_todo))
         .route(
             "/todos/{id}",
             get(get_todo).patch(update_todo).delete(delete_todo),
-        )
+        );
+    // Only the todo routes, so `/health` stays public; without sign-in they are unchanged.
+    let todos = match &state.sign_in {
+        Some(verifier) => todos.route_layer(middleware::from_fn_with_state(
+            verifier.clone(),
+            require_caller,
+        )),
+        None => todos,
+    };
+    Router::new()
+        .route("/health", get(health))
+        .merge(todos)
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
@@ -75,8 +106,8 @@ fn cors(allowed_origin: &AllowedOrigin) -> CorsLayer {
             Method::DELETE,
             Method::OPTIONS,
         ])
-        // `authorization` is unused in step00; allowing it now keeps the later steps' CORS
-        // identical.
+        // `authorization` carries the ID token once a step has sign-in; allowing it in step00
+        // too keeps every step's CORS identical.
         .allow_headers([CONTENT_TYPE, AUTHORIZATION])
 }
 

@@ -146,11 +146,15 @@ impl AuthConfig {
         let mut config = Self::cognito(&region, &user_pool_id, &client_id);
         if let Some(value) = lookup("COGNITO_JWKS_URL").filter(|v| !v.trim().is_empty()) {
             let url = value.trim();
-            if !(url.starts_with("https://") || url.starts_with("http://")) {
+            // Plain HTTP only to this machine (a local emulator): keys fetched over the network
+            // without TLS could be swapped, and then anyone could mint tokens.
+            let loopback = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"];
+            if !(url.starts_with("https://") || loopback.iter().any(|p| url.starts_with(p))) {
                 return Err(AuthConfigError::Invalid {
                     name: "COGNITO_JWKS_URL",
                     value,
-                    reason: "expected an http:// or https:// URL of the pool's jwks.json, e.g. \
+                    reason: "expected an https:// URL of the pool's jwks.json, or http:// on this \
+                             machine for an emulator, e.g. \
                              http://127.0.0.1:5000/<poolId>/.well-known/jwks.json for moto"
                         .to_owned(),
                 });
@@ -249,5 +253,18 @@ mod tests {
         vars.push(("COGNITO_JWKS_URL", "localhost:5000/jwks.json"));
         let message = config(&vars).unwrap_err().to_string();
         assert!(message.contains("COGNITO_JWKS_URL"), "{message}");
+    }
+
+    #[test]
+    fn plain_http_jwks_is_only_for_this_machine() {
+        let mut vars = COMPLETE.to_vec();
+        vars.push(("COGNITO_JWKS_URL", "http://keys.example.com/jwks.json"));
+        assert!(config(&vars).is_err(), "plain HTTP to another host");
+        vars.pop();
+        vars.push((
+            "COGNITO_JWKS_URL",
+            "http://localhost:4566/pool/.well-known/jwks.json",
+        ));
+        assert!(config(&vars).is_ok(), "plain HTTP to a local emulator");
     }
 }

@@ -8,7 +8,7 @@ use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
-use common::{JwksServer, TestKey, id_claims, now};
+use common::{JwksServer, TestKey, TestPool, id_claims, now};
 use serde_json::{Value, json};
 use todo_auth::{Caller, TokenVerifier};
 use tower::ServiceExt;

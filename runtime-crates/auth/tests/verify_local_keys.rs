@@ -1,4 +1,4 @@
-//! Every verification rule, exercised with tokens signed by the test keys in tests/fixtures
+//! Every verification rule, exercised with tokens signed by todo-test-support's test keys
 //! and a JWKS served on a loopback port.
 
 mod common;
@@ -8,7 +8,8 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::{
-    CLIENT_ID, ISSUER, JwksServer, POOL_ID, REGION, TestKey, access_claims, id_claims, now,
+    CLIENT_ID, ISSUER, JwksServer, POOL_ID, REGION, TestKey, TestPool, access_claims, id_claims,
+    now,
 };
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
@@ -275,9 +276,9 @@ async fn an_hs256_token_keyed_with_the_public_key_is_refused() {
     // with the algorithm the token names.
     let key = TestKey::first();
     let jwks = JwksServer::start(&[&key]).await;
-    let public_pem = include_bytes!("fixtures/signing-key-1.pub.pem");
+    let public_pem = TestKey::first_public_pem();
     let modulus = key.jwk()["n"].as_str().unwrap().to_owned();
-    for secret in [&public_pem[..], modulus.as_bytes()] {
+    for secret in [public_pem, modulus.as_bytes()] {
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(key.kid.to_owned());
         let token =

@@ -1,4 +1,5 @@
-//! Test helpers: private moto servers (a local AWS emulator) for DynamoDB and Cognito.
+//! Test helpers: private moto servers (a local AWS emulator) for DynamoDB and Cognito, and
+//! ([`tokens`]) Cognito-shaped tokens signed by test keys, with a JWKS server for them.
 //!
 //! Each `MotoDynamo` or `MotoCognito` owns its own `moto_server` process on a free loopback
 //! port, so tests never share state and run in parallel; dropping it kills the process.
@@ -11,6 +12,7 @@
 mod cognito;
 mod dynamo;
 mod moto;
+pub mod tokens;
 
 pub use cognito::{COGNITO_REGION, MotoCognito, SignedIn};
 pub use dynamo::{MotoDynamo, TABLE_NAME};

@@ -131,10 +131,15 @@ export class Api extends Construct {
         'application/json': '{"error": "not_found", "message": "no such route: $context.httpMethod $context.path"}',
       },
     });
+    this.restApi.addGatewayResponse('Throttled', {
+      type: apigateway.ResponseType.THROTTLED,
+      responseHeaders,
+      templates: body('too_many_requests'),
+    });
     this.restApi.addGatewayResponse('Default4xx', {
       type: apigateway.ResponseType.DEFAULT_4XX,
       responseHeaders,
-      templates: body('bad_request'),
+      templates: body('request_refused'),
     });
     this.restApi.addGatewayResponse('Default5xx', {
       type: apigateway.ResponseType.DEFAULT_5XX,

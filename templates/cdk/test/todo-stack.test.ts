@@ -199,7 +199,7 @@ describe('Api', () => {
     const siteOrigin = {
       'Fn::Join': ['', ["'https://", { 'Fn::GetAtt': [Match.stringLikeRegexp('^WebDistribution'), 'DomainName'] }, "'"]],
     };
-    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX', 'MISSING_AUTHENTICATION_TOKEN']) {
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX', 'MISSING_AUTHENTICATION_TOKEN', 'THROTTLED']) {
       template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
         ResponseType: type,
         ResponseParameters: { 'gatewayresponse.header.Access-Control-Allow-Origin': siteOrigin },
@@ -251,12 +251,8 @@ describe('Web', () => {
           // AWS managed SecurityHeadersPolicy
           ResponseHeadersPolicyId: '67f7725c-6f97-4210-82d7-5512b31e9d03',
         }),
-        CustomErrorResponses: [403, 404].map((code) => ({
-          ErrorCode: code,
-          ResponseCode: 200,
-          ResponsePagePath: '/index.html',
-          ErrorCachingMinTTL: 0,
-        })),
+        // A missing file stays an error (no SPA fallback): the app has no client-side routes.
+        CustomErrorResponses: Match.absent(),
         Origins: [
           Match.objectLike({
             OriginAccessControlId: { 'Fn::GetAtt': [Match.stringLikeRegexp('OriginAccessControl'), 'Id'] },

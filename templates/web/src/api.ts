@@ -25,7 +25,7 @@ export class ApiError extends Error {
   constructor(
     /** HTTP status, or 0 when the API could not be reached at all. */
     readonly status: number,
-    /** The API's machine-readable code, e.g. "validation" or "not_found". */
+    /** The API's machine-readable code, e.g. "validation_failed" or "not_found". */
     readonly code: string,
     message: string,
   ) {

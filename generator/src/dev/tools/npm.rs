@@ -25,7 +25,10 @@ pub fn ensure_workspace(session: &mut Session) -> Result<bool, DevError> {
 pub fn synth_command(step_dir: &Path, out_dir: &Path) -> Result<Command, DevError> {
     let mut command = Command::new(NPX.find()?);
     command
+        // `--no`: use the workspace's CDK CLI, never download one.
         .args([
+            "--no",
+            "--",
             "cdk",
             "synth",
             "--quiet",
@@ -44,6 +47,8 @@ pub fn vite_command(web_dir: &Path, port: u16) -> Result<Command, DevError> {
     let mut command = Command::new(NPX.find()?);
     command
         .args([
+            "--no",
+            "--",
             "vite",
             "--host",
             "127.0.0.1",

@@ -1,21 +1,25 @@
 //! Shared helpers for the HTTP tests: send a request through the router in memory (no
 //! socket, via `tower::ServiceExt::oneshot`) and check the API's JSON contract.
 
+#![allow(dead_code)] // each test binary uses a different part of this module
+
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes, to_bytes};
-use axum::http::header::CONTENT_TYPE;
-use axum::http::{HeaderMap, Method, Request, StatusCode};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
 use serde_json::{Value, json};
 use todo_api::{AllowedOrigin, AppState, ErrorBody, router};
 use todo_domain::Todo;
 use todo_storage::TodoStore;
 use tower::ServiceExt;
 
-/// The router under test.
+/// The router under test, and the token it sends (if any).
+#[derive(Clone)]
 pub struct Api {
     router: Router,
+    token: Option<String>,
 }
 
 /// A response, with its body read.
@@ -74,13 +78,33 @@ impl Api {
     }
 
     pub fn with_origin(store: Arc<dyn TodoStore>, origin: &AllowedOrigin) -> Self {
+        Self::from_state(AppState::single_tenant(store), origin)
+    }
+
+    pub fn from_state(state: AppState, origin: &AllowedOrigin) -> Self {
         Self {
-            router: router(AppState::single_tenant(store), origin),
+            router: router(state, origin),
+            token: None,
+        }
+    }
+
+    /// The same router, with `Authorization: Bearer <token>` on every request that has no
+    /// `Authorization` header of its own.
+    pub fn with_token(&self, token: &str) -> Self {
+        Self {
+            router: self.router.clone(),
+            token: Some(token.to_owned()),
         }
     }
 
     /// Sends any request.
-    pub async fn send(&self, request: Request<Body>) -> Reply {
+    pub async fn send(&self, mut request: Request<Body>) -> Reply {
+        if let Some(token) = &self.token
+            && !request.headers().contains_key(AUTHORIZATION)
+        {
+            let value = HeaderValue::from_str(&format!("Bearer {token}")).unwrap();
+            request.headers_mut().insert(AUTHORIZATION, value);
+        }
         let response = self
             .router
             .clone()
