@@ -5,6 +5,8 @@
 //! Beside the pipeline, `dev` runs a rendered step on this machine (`stepgen dev`).
 
 pub mod dev;
+pub mod diff;
+pub mod export;
 pub mod model;
 pub mod output;
 pub mod render;

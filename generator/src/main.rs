@@ -64,6 +64,19 @@ enum Command {
     },
     /// Show every step of the course and its resolved features.
     List,
+    /// Show what a step adds: its features in words, its files, its infrastructure.
+    ///
+    /// `stepgen diff step02` compares step02 with the step it extends; `stepgen diff step00
+    /// step03` any two steps. Both are rendered in memory, so the first two sections work before
+    /// `generate`: the feature delta, then the file diff (a summary, then unified diffs with 3
+    /// lines of context). The third, the CloudFormation resources added, removed and changed
+    /// (asset hashes ignored), needs both steps generated: it synthesizes each offline into
+    /// target/diff/<STEP>/cdk.out (again only when its CDK sources changed). Coloured on a
+    /// terminal unless NO_COLOR is set.
+    ///
+    /// Exit codes: 0 printed (differences are not a failure); 1 the synth failed; 2 unknown step,
+    /// a first step with no previous step, or a step not rendered yet.
+    Diff(stepgen::diff::DiffArgs),
     /// Run a generated step on this machine, with no AWS account, until Ctrl-C or SIGTERM.
     ///
     /// Installs what is missing on first run (the Python virtualenv `.venv` with moto, the npm
@@ -85,6 +98,23 @@ enum Command {
         /// here as JSON (removed again on exit), for test harnesses that start `stepgen dev`.
         #[arg(long, value_name = "PATH")]
         ready_file: Option<PathBuf>,
+    },
+    /// Copy a rendered step out of the repository as a standalone project.
+    ///
+    /// Writes DIR (which must not exist yet, or be empty) with the step's generated files and
+    /// CDK snapshot, the runtime crates its Lambdas link (vendored under runtime-crates/), a
+    /// Cargo workspace with the course's Cargo.lock, and an npm workspace of the CDK app and
+    /// its SPA with the course's package-lock.json cut down to them.
+    ///
+    /// Exit codes: 0 exported; 1 DIR is not empty, or the export failed (nothing is written);
+    /// 2 unknown step, or a step that is not rendered.
+    Export {
+        /// The step to export, by id (step00) or folder name.
+        #[arg(value_name = "STEP")]
+        step: String,
+        /// Where the standalone project goes.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
     },
 }
 
@@ -114,6 +144,10 @@ fn main() -> ExitCode {
             dry_run,
         } => generate(&course, &steps, &out, Mode::from_flags(check, dry_run)),
         Command::Dev { step, ready_file } => dev(&cli.course, &course, &step, &out, ready_file),
+        Command::Diff(args) => stepgen::diff::run(&cli.course, &course, &out, &args),
+        Command::Export { step, dir } => {
+            stepgen::export::main(&cli.course, &course, &step, &out, &dir)
+        }
     }
 }
 

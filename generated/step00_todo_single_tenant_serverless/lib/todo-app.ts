@@ -5,10 +5,15 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { TodoStack } from './todo-stack';
 
+// CDK derives logical ids from construct paths, so the stack's construct id is the same in every
+// course step (a step's diff then shows only what its lesson changes); the deployed stack's name
+// says which step it is, so steps can be deployed side by side.
+export const STACK_ID = 'TodoApp';
 export const STACK_NAME = 'Step00TodoSingleTenantServerless';
 
 export function defineTodoApp(app: App): TodoStack {
-  const stack = new TodoStack(app, STACK_NAME, {
+  const stack = new TodoStack(app, STACK_ID, {
+    stackName: STACK_NAME,
     description: 'stepgen course, step00: A single-tenant serverless todo app',
     architecture: lambda.Architecture.X86_64,
   });

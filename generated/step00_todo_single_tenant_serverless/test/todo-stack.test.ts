@@ -283,5 +283,5 @@ test('outputs the API URL, the site URL and the table name', () => {
 test('template snapshot (asset hashes normalized)', async () => {
   // Asset hashes depend on the Rust and SPA sources; the snapshot is about the infrastructure.
   const json = JSON.stringify(template.toJSON(), null, 2).replace(/[0-9a-f]{64}/g, '<asset-hash>');
-  await expect(json).toMatchFileSnapshot('__snapshots__/Step00TodoSingleTenantServerless.template.json');
+  await expect(json).toMatchFileSnapshot('__snapshots__/TodoApp.template.json');
 });

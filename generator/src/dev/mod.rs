@@ -10,8 +10,8 @@
 mod functions;
 mod process;
 mod provision;
-mod template;
-mod tools;
+pub(crate) mod template;
+pub(crate) mod tools;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
@@ -587,7 +587,7 @@ fn write_spa_config(web_dir: &Path, api_url: &str) -> Result<(), DevError> {
 }
 
 /// True when the synthesized templates exist and are newer than every input of `cdk synth`.
-fn synth_is_fresh(step_dir: &Path, cdk_out: &Path) -> bool {
+pub(crate) fn synth_is_fresh(step_dir: &Path, cdk_out: &Path) -> bool {
     let Ok(stacks) = template::stack_template_files(cdk_out) else {
         return false;
     };

@@ -5,10 +5,15 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { TodoStack } from './todo-stack';
 
+// CDK derives logical ids from construct paths, so the stack's construct id is the same in every
+// course step (a step's diff then shows only what its lesson changes); the deployed stack's name
+// says which step it is, so steps can be deployed side by side.
+export const STACK_ID = 'TodoApp';
 export const STACK_NAME = '{= s.stack_name =}';
 
 export function defineTodoApp(app: App): TodoStack {
-  const stack = new TodoStack(app, STACK_NAME, {
+  const stack = new TodoStack(app, STACK_ID, {
+    stackName: STACK_NAME,
     description: {= s.stack_description =},
     architecture: lambda.Architecture.{= s.cdk_architecture =},
   });
