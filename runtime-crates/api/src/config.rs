@@ -1,8 +1,7 @@
 //! Configuration from environment variables, read and checked once at startup.
 
-use std::fmt;
-
 use axum::http::HeaderValue;
+use todo_auth::ConfigError;
 
 /// The port the local host listens on when `PORT` is not set.
 const DEFAULT_PORT: u16 = 3000;
@@ -25,29 +24,6 @@ pub enum AllowedOrigin {
     Any,
     /// Exactly these origins, e.g. `https://d1234.cloudfront.net`.
     List(Vec<HeaderValue>),
-}
-
-/// A missing or malformed environment variable.
-#[derive(thiserror::Error, PartialEq, Eq)]
-pub enum ConfigError {
-    #[error("environment variable {name} is not set: {hint}")]
-    Missing {
-        name: &'static str,
-        hint: &'static str,
-    },
-    #[error("environment variable {name}={value:?} is invalid: {reason}")]
-    Invalid {
-        name: &'static str,
-        value: String,
-        reason: String,
-    },
-}
-
-// `main` returning an error prints its `Debug`; make that the readable message.
-impl fmt::Debug for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
 }
 
 impl Config {

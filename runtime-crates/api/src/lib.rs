@@ -15,9 +15,9 @@ pub mod host;
 mod routes;
 mod sign_in;
 
-pub use config::{AllowedOrigin, Config, ConfigError};
+pub use config::{AllowedOrigin, Config};
 pub use error::{ErrorBody, HttpError};
 pub use extract::{JsonBody, MAX_BODY_BYTES, TodoIdPath};
 pub use routes::{AppState, TodoList, router};
 /// Sign-in, re-exported so that a step's `main` needs no dependency of its own on todo-auth.
-pub use todo_auth::{AuthConfig, AuthConfigError, AuthError, Caller, TokenVerifier};
+pub use todo_auth::{AuthConfig, AuthError, Caller, ConfigError, TokenVerifier};

@@ -50,9 +50,10 @@ pub struct AuthConfig {
     pub min_jwks_refetch_interval: Duration,
 }
 
-/// A missing or malformed environment variable.
+/// A missing or malformed environment variable; shared by every runtime crate that reads its
+/// configuration from the environment (`todo-api` re-exports it).
 #[derive(thiserror::Error, PartialEq, Eq)]
-pub enum AuthConfigError {
+pub enum ConfigError {
     #[error("environment variable {name} is not set: {hint}")]
     Missing {
         name: &'static str,
@@ -67,7 +68,7 @@ pub enum AuthConfigError {
 }
 
 // `main` returning an error prints its `Debug`; make that the readable message.
-impl fmt::Debug for AuthConfigError {
+impl fmt::Debug for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
     }
@@ -100,7 +101,7 @@ impl AuthConfig {
     }
 
     /// Reads the configuration from the process environment.
-    pub fn from_env() -> Result<Self, AuthConfigError> {
+    pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
@@ -108,12 +109,12 @@ impl AuthConfig {
     ///
     /// `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_ID` and `AWS_REGION` are required (Lambda sets
     /// `AWS_REGION` itself); `COGNITO_JWKS_URL` is optional.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, AuthConfigError> {
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let required = |name: &'static str, hint: &'static str| {
             lookup(name)
                 .map(|value| value.trim().to_owned())
                 .filter(|value| !value.is_empty())
-                .ok_or(AuthConfigError::Missing { name, hint })
+                .ok_or(ConfigError::Missing { name, hint })
         };
         let region = required(
             "AWS_REGION",
@@ -134,7 +135,7 @@ impl AuthConfig {
         if !user_pool_id.starts_with(&expected_prefix)
             || user_pool_id.len() == expected_prefix.len()
         {
-            return Err(AuthConfigError::Invalid {
+            return Err(ConfigError::Invalid {
                 name: "COGNITO_USER_POOL_ID",
                 value: user_pool_id,
                 reason: format!(
@@ -150,7 +151,7 @@ impl AuthConfig {
             // without TLS could be swapped, and then anyone could mint tokens.
             let loopback = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"];
             if !(url.starts_with("https://") || loopback.iter().any(|p| url.starts_with(p))) {
-                return Err(AuthConfigError::Invalid {
+                return Err(ConfigError::Invalid {
                     name: "COGNITO_JWKS_URL",
                     value,
                     reason: "expected an https:// URL of the pool's jwks.json, or http:// on this \
@@ -171,7 +172,7 @@ mod tests {
 
     use super::*;
 
-    fn config(vars: &[(&str, &str)]) -> Result<AuthConfig, AuthConfigError> {
+    fn config(vars: &[(&str, &str)]) -> Result<AuthConfig, ConfigError> {
         let vars: HashMap<String, String> = vars
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

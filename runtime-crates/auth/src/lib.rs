@@ -23,7 +23,7 @@ mod extract;
 mod jwks;
 mod verify;
 
-pub use config::{AuthConfig, AuthConfigError, TokenUse};
+pub use config::{AuthConfig, ConfigError, TokenUse};
 pub use error::AuthError;
 pub use extract::Caller;
 pub use jwks::MIN_REFETCH_INTERVAL;
