@@ -185,6 +185,7 @@ describe('Api', () => {
         IntegrationResponses: [
           Match.objectLike({
             ResponseParameters: Match.objectLike({
+              'method.response.header.Access-Control-Allow-Headers': "'Content-Type'",
               'method.response.header.Access-Control-Allow-Origin': {
                 'Fn::Join': ['', ["'https://", { 'Fn::GetAtt': [Match.stringLikeRegexp('^WebDistribution'), 'DomainName'] }, "'"]],
               },
@@ -211,9 +212,7 @@ describe('Api', () => {
       StatusCode: '404',
     });
   });
-});
-
-describe('Web', () => {
+});describe('Web', () => {
   test('private, TLS-only buckets', () => {
     template.resourceCountIs('AWS::S3::Bucket', 2);
     template.allResourcesProperties('AWS::S3::Bucket', {
@@ -267,7 +266,12 @@ describe('Web', () => {
       DestinationBucketName: { Ref: Match.stringLikeRegexp('^WebSite') },
       DistributionId: { Ref: Match.stringLikeRegexp('^WebDistribution') },
       DistributionPaths: ['/*'],
-      SourceMarkers: [{}, Match.objectLike({ '<<marker:0xbaba:0>>': { Ref: Match.stringLikeRegexp('^ApiRestApi') } })],
+      SourceMarkers: [
+        {},
+        Match.objectLike({
+          '<<marker:0xbaba:0>>': { Ref: Match.stringLikeRegexp('^ApiRestApi') },
+        }),
+      ],
     });
   });
 });

@@ -10,7 +10,7 @@ mod view;
 pub use tree::{FileTree, GeneratedFile};
 pub use view::StepView;
 
-use crate::model::{Auth, Course, Packaging, StepSpec, Tenancy};
+use crate::model::{Course, Packaging, StepSpec, Tenancy};
 
 /// A step whose features need templates that are not written yet.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,7 +32,6 @@ fn check_supported(step: &StepSpec) -> Result<(), NotRendered> {
     let f = &step.features;
     let unsupported = [
         (f.tenancy != Tenancy::Single).then(|| format!("tenancy: {}", f.tenancy)),
-        (f.auth != Auth::None).then(|| format!("auth: {}", f.auth)),
         (f.packaging != Packaging::Zip).then(|| format!("packaging: {}", f.packaging)),
     ]
     .into_iter()

@@ -61,6 +61,7 @@ step_files! {
     CdkLibTodoStackTs => "cdk/lib/todo-stack.ts";
     CdkLibDataTs => "cdk/lib/data.ts";
     CdkLibApiTs => "cdk/lib/api.ts";
+    CdkLibAuthTs => "cdk/lib/auth.ts" if |s: &StepView| s.sign_in;
     CdkLibRustFunctionTs => "cdk/lib/rust-function.ts";
     CdkLibWebTs => "cdk/lib/web.ts";
     CdkTestTodoStackTestTs => "cdk/test/todo-stack.test.ts";

@@ -1,7 +1,7 @@
 //! What templates see of a step: its spec plus the names derived from it, computed once here
 //! so that no template spells a naming rule of its own.
 
-use crate::model::{Architecture, Course, StepSpec};
+use crate::model::{Architecture, Auth, Course, StepSpec, Tenancy};
 
 pub struct StepView<'a> {
     pub course_title: &'a str,
@@ -22,6 +22,10 @@ pub struct StepView<'a> {
     pub architecture: &'static str,
     /// The `lambda.Architecture` member in CDK: `X86_64` or `ARM_64`.
     pub cdk_architecture: &'static str,
+    /// Users sign in with Cognito; the API refuses requests without a valid token.
+    pub sign_in: bool,
+    /// Many tenants (lists), each with its own data; `false` for the single-tenant steps.
+    pub multi_tenant: bool,
 }
 
 impl<'a> StepView<'a> {
@@ -42,6 +46,8 @@ impl<'a> StepView<'a> {
             stack_description: ts_string(&format!("stepgen course, {}: {}", step.id, step.title)),
             architecture,
             cdk_architecture,
+            sign_in: step.features.auth == Auth::Cognito,
+            multi_tenant: step.features.tenancy != Tenancy::Single,
         }
     }
 }

@@ -1,10 +1,13 @@
 // The step's stack: the SPA on CloudFront, the REST API on API Gateway and a Rust Lambda, the
-// todos in DynamoDB. Each construct owns one concern; this file only wires them together.
+// todos in DynamoDB{% if s.sign_in %}, the users in Cognito{% endif %}. Each construct owns one concern; this file only wires them together.
 import * as path from 'node:path';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { Api } from './api';
+{%- if s.sign_in %}
+import { Auth } from './auth';
+{%- endif %}
 import { Data } from './data';
 import { Web } from './web';
 
@@ -21,6 +24,9 @@ export class TodoStack extends Stack {
     super(scope, id, props);
 
     const data = new Data(this, 'Data');
+{%- if s.sign_in %}
+    const auth = new Auth(this, 'Auth');
+{%- endif %}
     const web = new Web(this, 'Web', { spaDir: path.join(STEP_DIR, 'web') });
     const api = new Api(this, 'Api', {
       table: data.table,
@@ -28,11 +34,31 @@ export class TodoStack extends Stack {
       crateDir: path.join(STEP_DIR, 'lambdas', 'api'),
       binaryName: '{= s.api_crate =}',
       architecture: props.architecture,
+{%- if s.sign_in %}
+      userPool: auth.userPool,
+      userPoolClient: auth.client,
+{%- endif %}
     });
+{%- if s.sign_in %}
+    web.publish({
+      apiUrl: api.url,
+      auth: {
+        region: this.region,
+        userPoolId: auth.userPool.userPoolId,
+        userPoolClientId: auth.client.userPoolClientId,
+        flow: 'USER_SRP_AUTH',
+      },
+    });
+{%- else %}
     web.publish({ apiUrl: api.url });
+{%- endif %}
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the REST API' });
     new CfnOutput(this, 'SiteUrl', { value: web.url, description: 'Open this in a browser' });
     new CfnOutput(this, 'TableName', { value: data.table.tableName, description: 'DynamoDB table of todos' });
+{%- if s.sign_in %}
+    new CfnOutput(this, 'UserPoolId', { value: auth.userPool.userPoolId, description: 'Cognito user pool of the users' });
+    new CfnOutput(this, 'UserPoolClientId', { value: auth.client.userPoolClientId, description: "The SPA's app client" });
+{%- endif %}
   }
 }

@@ -105,7 +105,7 @@ export class Web extends Construct {
    * Builds the SPA, uploads it with `config.json` (values the SPA reads at runtime, so one build
    * serves every deployment), and invalidates CloudFront's cache.
    */
-  publish(runtimeConfig: Record<string, string>): void {
+  publish(runtimeConfig: Record<string, unknown>): void {
     const deployment = new s3deploy.BucketDeployment(this, 'Deployment', {
       destinationBucket: this.bucket,
       sources: [

@@ -94,6 +94,10 @@ describe('Api', () => {
             'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [Match.stringLikeRegexp('^WebDistribution'), 'DomainName'] }]],
           },
           AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH: 'true',
+{%- if s.sign_in %}
+          COGNITO_USER_POOL_ID: { Ref: Match.stringLikeRegexp('^AuthUserPool') },
+          COGNITO_CLIENT_ID: { Ref: Match.stringLikeRegexp('^AuthUserPoolSpaClient') },
+{%- endif %}
         },
       },
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^ApiHandlerLogs') } },
@@ -185,6 +189,7 @@ describe('Api', () => {
         IntegrationResponses: [
           Match.objectLike({
             ResponseParameters: Match.objectLike({
+              'method.response.header.Access-Control-Allow-Headers': "'Content-Type{% if s.sign_in %},Authorization{% endif %}'",
               'method.response.header.Access-Control-Allow-Origin': {
                 'Fn::Join': ['', ["'https://", { 'Fn::GetAtt': [Match.stringLikeRegexp('^WebDistribution'), 'DomainName'] }, "'"]],
               },
@@ -199,7 +204,7 @@ describe('Api', () => {
     const siteOrigin = {
       'Fn::Join': ['', ["'https://", { 'Fn::GetAtt': [Match.stringLikeRegexp('^WebDistribution'), 'DomainName'] }, "'"]],
     };
-    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX', 'MISSING_AUTHENTICATION_TOKEN', 'THROTTLED']) {
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX', 'MISSING_AUTHENTICATION_TOKEN', 'THROTTLED'{% if s.sign_in %}, 'UNAUTHORIZED'{% endif %}]) {
       template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
         ResponseType: type,
         ResponseParameters: { 'gatewayresponse.header.Access-Control-Allow-Origin': siteOrigin },
@@ -213,6 +218,57 @@ describe('Api', () => {
   });
 });
 
+{%- if s.sign_in %}
+describe('Auth', () => {
+  test('users sign in with their email address and a strong password; only an administrator adds users', () => {
+    template.resourceCountIs('AWS::Cognito::UserPool', 1);
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      UsernameAttributes: ['email'],
+      UsernameConfiguration: { CaseSensitive: false },
+      AutoVerifiedAttributes: ['email'],
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: {% if s.step.features.signup %}false{% else %}true{% endif %} },
+      UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email'] },
+      Policies: {
+        PasswordPolicy: {
+          MinimumLength: 12,
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+        },
+      },
+    });
+  });
+
+  test('the SPA client has no secret, signs in with SRP and writes no attribute that decides access', () => {
+    template.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: false,
+      ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      PreventUserExistenceErrors: 'ENABLED',
+      EnableTokenRevocation: true,
+      WriteAttributes: ['email'],
+    });
+  });
+
+  test('every method but CORS preflights requires a token from the user pool', () => {
+    template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'COGNITO_USER_POOLS',
+      IdentitySource: 'method.request.header.Authorization',
+      ProviderARNs: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^AuthUserPool'), 'Arn'] }],
+    });
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
+    const open = methods.filter((m) => m.Properties.AuthorizationType !== 'COGNITO_USER_POOLS');
+    expect(open.map((m) => m.Properties.HttpMethod)).toEqual(open.map(() => 'OPTIONS'));
+    expect(methods.length - open.length).toBe(6);
+    for (const method of methods.filter((m) => m.Properties.HttpMethod !== 'OPTIONS')) {
+      expect(method.Properties.AuthorizerId).toEqual({ Ref: expect.stringMatching(/^ApiAuthorizer/) });
+    }
+  });
+});
+
+{% endif -%}
 describe('Web', () => {
   test('private, TLS-only buckets', () => {
     template.resourceCountIs('AWS::S3::Bucket', 2);
@@ -262,18 +318,33 @@ describe('Web', () => {
     });
   });
 
-  test('the SPA is deployed with a config.json holding the API URL, then CloudFront is invalidated', () => {
+  test('the SPA is deployed with a config.json holding the API URL{% if s.sign_in %} and the user pool{% endif %}, then CloudFront is invalidated', () => {
     template.hasResourceProperties('Custom::CDKBucketDeployment', {
       DestinationBucketName: { Ref: Match.stringLikeRegexp('^WebSite') },
       DistributionId: { Ref: Match.stringLikeRegexp('^WebDistribution') },
       DistributionPaths: ['/*'],
-      SourceMarkers: [{}, Match.objectLike({ '<<marker:0xbaba:0>>': { Ref: Match.stringLikeRegexp('^ApiRestApi') } })],
+      SourceMarkers: [
+        {},
+        Match.objectLike({
+          '<<marker:0xbaba:0>>': { Ref: Match.stringLikeRegexp('^ApiRestApi') },
+{%- if s.sign_in %}
+          '<<marker:0xbaba:5>>': { Ref: Match.stringLikeRegexp('^AuthUserPool') },
+          '<<marker:0xbaba:6>>': { Ref: Match.stringLikeRegexp('^AuthUserPoolSpaClient') },
+{%- endif %}
+        }),
+      ],
     });
   });
 });
 
-test('outputs the API URL, the site URL and the table name', () => {
-  expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['ApiUrl', 'SiteUrl', 'TableName']);
+test('outputs the API URL, the site URL{% if s.sign_in %}, the table name and the user pool{% else %} and the table name{% endif %}', () => {
+  expect(Object.keys(template.findOutputs('*')).sort()).toEqual([{% if s.sign_in %}
+    'ApiUrl',
+    'SiteUrl',
+    'TableName',
+    'UserPoolClientId',
+    'UserPoolId',
+  {% else %}'ApiUrl', 'SiteUrl', 'TableName'{% endif %}]);
   template.hasOutput('SiteUrl', {
     Value: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [Match.stringLikeRegexp('^WebDistribution'), 'DomainName'] }]] },
   });
