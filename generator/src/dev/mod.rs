@@ -10,6 +10,7 @@
 mod functions;
 mod process;
 mod provision;
+mod spa_config;
 pub(crate) mod template;
 pub(crate) mod tools;
 
@@ -297,17 +298,20 @@ fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
     )?;
     stage("emulator", &format!("starting moto on {emulator_url}"));
     let web_dir = options.step_dir.join("web");
-    write_spa_config(&web_dir, &api_url)?;
+    // config.json is written once the resources exist; Vite serves files that appear later in
+    // `public/` only if the folder was there when it started.
+    let public = web_dir.join("public");
+    std::fs::create_dir_all(&public).map_err(|source| DevError::Io {
+        context: format!("cannot create {}", public.display()),
+        source,
+    })?;
     let spa_log = session.log("spa.log");
     session.children.spawn(
         "the SPA dev server (Vite)",
         npm::vite_command(&web_dir, ports.spa)?,
         &spa_log,
     )?;
-    stage(
-        "spa",
-        &format!("starting Vite on {spa_url} (web/public/config.json points it at {api_url})"),
-    );
+    stage("spa", &format!("starting Vite on {spa_url}"));
 
     let cdk_out = session.log_dir.join("cdk.out");
     if synth_is_fresh(&options.step_dir, &cdk_out) {
@@ -356,9 +360,23 @@ fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
             locals.set_attribute(&resource.logical_id, attribute, value);
         }
     }
+    let spa_config =
+        spa_config::local_config(&template, &cdk_out, &locals, &api_url, &emulator_url)
+            .map_err(DevError::Setup)?;
+    write_spa_config(&web_dir, &spa_config)?;
+    stage(
+        "spa",
+        &format!("web/public/config.json points the SPA at {api_url}"),
+    );
+
     let overrides = local_environment(&ports, &emulator_url);
-    let environment =
+    let mut environment =
         functions::environment(api, &template, &locals, &overrides).map_err(DevError::Setup)?;
+    if let Some(pool) = environment.get("COGNITO_USER_POOL_ID") {
+        // In AWS the API finds the pool's signing keys from its id; here they are the emulator's.
+        let jwks = format!("{emulator_url}{pool}/.well-known/jwks.json");
+        environment.insert("COGNITO_JWKS_URL".to_owned(), jwks);
+    }
     let mut command = Command::new(&executables[&binary.bin]);
     command
         .current_dir(&session.repo)
@@ -402,6 +420,7 @@ fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
         options,
         [&spa_url, &api_url, &emulator_url],
         &provisioned,
+        &spa_config,
         started.elapsed(),
     )
 }
@@ -435,6 +454,7 @@ fn announce(
     options: &Options,
     [spa_url, api_url, emulator_url]: [&str; 3],
     provisioned: &[Provisioned],
+    spa_config: &serde_json::Value,
     elapsed: Duration,
 ) -> Result<(), DevError> {
     let tables: BTreeMap<&str, &str> = provisioned
@@ -474,6 +494,7 @@ fn announce(
             "emulator": emulator_url,
             "tables": tables,
             "user": user,
+            "spaConfig": spa_config,
             "pids": session.children.pids(),
         });
         write_atomically(ready_file, &format!("{ready:#}\n"))?;
@@ -572,17 +593,12 @@ fn pick_ports() -> Result<Ports, DevError> {
     })
 }
 
-/// `web/public/config.json`, which the SPA reads at run time to find the API. Not generated
-/// (and gitignored): it differs per machine and per deployment.
-fn write_spa_config(web_dir: &Path, api_url: &str) -> Result<(), DevError> {
-    let public = web_dir.join("public");
-    std::fs::create_dir_all(&public).map_err(|source| DevError::Io {
-        context: format!("cannot create {}", public.display()),
-        source,
-    })?;
+/// `web/public/config.json`, which the SPA reads at run time to find the API (and the user
+/// pool). Not generated (and gitignored): it differs per machine and per deployment.
+fn write_spa_config(web_dir: &Path, config: &serde_json::Value) -> Result<(), DevError> {
     write_atomically(
-        &public.join("config.json"),
-        &format!("{:#}\n", json!({ "apiUrl": api_url })),
+        &web_dir.join("public/config.json"),
+        &format!("{config:#}\n"),
     )
 }
 
@@ -747,12 +763,14 @@ mod tests {
     }
 
     #[test]
-    fn spa_config_points_at_the_api_and_creates_public() {
+    fn spa_config_is_written_into_public() {
         let dir = tempfile::tempdir().unwrap();
-        write_spa_config(dir.path(), "http://127.0.0.1:3000/").unwrap();
+        std::fs::create_dir(dir.path().join("public")).unwrap();
+        let config = json!({"apiUrl": "http://127.0.0.1:3000/"});
+        write_spa_config(dir.path(), &config).unwrap();
         let written = std::fs::read_to_string(dir.path().join("public/config.json")).unwrap();
         let value: serde_json::Value = serde_json::from_str(&written).unwrap();
-        assert_eq!(value, json!({"apiUrl": "http://127.0.0.1:3000/"}));
+        assert_eq!(value, config);
     }
 
     #[test]

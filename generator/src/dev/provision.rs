@@ -10,14 +10,23 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::template::{Locals, Resource, Template};
+use super::template::{Locals, Resource, Template, resolve};
 
 /// Creates one resource in the emulator and says what its `Ref` and attributes are locally.
 pub type Provisioner = fn(&Emulator, &Locals, &str, &Resource) -> Result<Provisioned, String>;
 
 /// CloudFormation type → provisioner, in creation order (a type whose properties refer to
 /// another type's resources comes after it, e.g. a user pool client after its user pool).
-pub const PROVISIONERS: &[(&str, Provisioner)] = &[("AWS::DynamoDB::Table", dynamodb_table)];
+pub const PROVISIONERS: &[(&str, Provisioner)] = &[
+    ("AWS::DynamoDB::Table", dynamodb_table),
+    ("AWS::Cognito::UserPool", cognito_user_pool),
+    ("AWS::Cognito::UserPoolClient", cognito_user_pool_client),
+];
+
+/// The user `stepgen dev` creates in every user pool, so a student can sign in at once. The
+/// password meets the strictest policy the course sets (length, all four character classes).
+pub const DEMO_USER: &str = "demo@example.com";
+pub const DEMO_PASSWORD: &str = "Demo-password-1";
 
 pub fn provisioner_for(kind: &str) -> Option<Provisioner> {
     PROVISIONERS
@@ -87,6 +96,12 @@ pub const DYNAMODB: JsonService = JsonService {
     signing_name: "dynamodb",
     target_prefix: "DynamoDB_20120810",
     json_version: "1.0",
+};
+
+pub const COGNITO: JsonService = JsonService {
+    signing_name: "cognito-idp",
+    target_prefix: "AWSCognitoIdentityProviderService",
+    json_version: "1.1",
 };
 
 /// The AWS emulator (moto's server) at a local endpoint.
@@ -235,6 +250,147 @@ fn time_to_live_request(logical_id: &str, properties: &Value) -> Option<Value> {
         json!({"TableName": logical_id, "TimeToLiveSpecification": {
             "Enabled": true, "AttributeName": ttl["AttributeName"]}})
     })
+}
+
+/// `AWS::Cognito::UserPool` → `CreateUserPool` with the template's sign-in settings, plus the
+/// demo user, confirmed and with a permanent password.
+fn cognito_user_pool(
+    emulator: &Emulator,
+    _locals: &Locals,
+    logical_id: &str,
+    resource: &Resource,
+) -> Result<Provisioned, String> {
+    let request = create_user_pool_request(logical_id, &resource.properties);
+    let answer = emulator.call_json(&COGNITO, "CreateUserPool", &request)?;
+    let pool = &answer["UserPool"];
+    let id = pool["Id"]
+        .as_str()
+        .ok_or_else(|| format!("CreateUserPool answered without an Id: {answer}"))?;
+    let mut attributes = BTreeMap::new();
+    if let Some(arn) = pool["Arn"].as_str() {
+        attributes.insert("Arn".to_owned(), arn.to_owned());
+    }
+    attributes.insert(
+        "ProviderName".to_owned(),
+        format!("cognito-idp.{}.amazonaws.com/{id}", emulator.region),
+    );
+    create_demo_user(emulator, id)?;
+    Ok(Provisioned {
+        logical_id: logical_id.to_owned(),
+        kind: resource.kind.clone(),
+        name: id.to_owned(),
+        attributes,
+        demo_user: Some(DemoUser {
+            username: DEMO_USER.to_owned(),
+            password: DEMO_PASSWORD.to_owned(),
+        }),
+    })
+}
+
+/// The `CreateUserPool` request for a pool's CloudFormation properties: the settings that
+/// decide who can sign in and how. Triggers (`LambdaConfig`) are left out: moto does not run them.
+pub fn create_user_pool_request(logical_id: &str, properties: &Value) -> Value {
+    let mut request = only(
+        properties,
+        &[
+            "Policies",
+            "UsernameAttributes",
+            "UsernameConfiguration",
+            "AutoVerifiedAttributes",
+            "AdminCreateUserConfig",
+            "Schema",
+            "AccountRecoverySetting",
+            "UserAttributeUpdateSettings",
+            "MfaConfiguration",
+        ],
+    );
+    request["PoolName"] = json!(logical_id);
+    request
+}
+
+fn create_demo_user(emulator: &Emulator, pool_id: &str) -> Result<(), String> {
+    emulator.call_json(
+        &COGNITO,
+        "AdminCreateUser",
+        &json!({
+            "UserPoolId": pool_id,
+            "Username": DEMO_USER,
+            "UserAttributes": [
+                {"Name": "email", "Value": DEMO_USER},
+                {"Name": "email_verified", "Value": "true"}
+            ],
+            "MessageAction": "SUPPRESS"
+        }),
+    )?;
+    emulator.call_json(
+        &COGNITO,
+        "AdminSetUserPassword",
+        &json!({
+            "UserPoolId": pool_id,
+            "Username": DEMO_USER,
+            "Password": DEMO_PASSWORD,
+            "Permanent": true
+        }),
+    )?;
+    Ok(())
+}
+
+/// `AWS::Cognito::UserPoolClient` → `CreateUserPoolClient` in its (already created) pool.
+fn cognito_user_pool_client(
+    emulator: &Emulator,
+    locals: &Locals,
+    logical_id: &str,
+    resource: &Resource,
+) -> Result<Provisioned, String> {
+    let pool_id = resolve(&resource.properties["UserPoolId"], locals)
+        .map_err(|unresolved| format!("its UserPoolId {unresolved} has no local value"))?;
+    let request = create_user_pool_client_request(logical_id, &pool_id, &resource.properties);
+    let answer = emulator.call_json(&COGNITO, "CreateUserPoolClient", &request)?;
+    let client_id = answer["UserPoolClient"]["ClientId"]
+        .as_str()
+        .ok_or_else(|| format!("CreateUserPoolClient answered without a ClientId: {answer}"))?;
+    Ok(Provisioned {
+        logical_id: logical_id.to_owned(),
+        kind: resource.kind.clone(),
+        name: client_id.to_owned(),
+        attributes: BTreeMap::new(),
+        demo_user: None,
+    })
+}
+
+/// The `CreateUserPoolClient` request. Locally the SPA signs in with USER_PASSWORD_AUTH, as
+/// moto accepts any SRP proof (a wrong password would pass) but checks a plain password.
+pub fn create_user_pool_client_request(
+    logical_id: &str,
+    pool_id: &str,
+    properties: &Value,
+) -> Value {
+    let mut request = only(
+        properties,
+        &[
+            "GenerateSecret",
+            "ExplicitAuthFlows",
+            "PreventUserExistenceErrors",
+            "EnableTokenRevocation",
+            "ReadAttributes",
+            "WriteAttributes",
+            "AccessTokenValidity",
+            "IdTokenValidity",
+            "RefreshTokenValidity",
+            "TokenValidityUnits",
+        ],
+    );
+    request["UserPoolId"] = json!(pool_id);
+    request["ClientName"] = json!(logical_id);
+    let mut flows: Vec<Value> = request["ExplicitAuthFlows"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if !flows.contains(&json!("ALLOW_USER_PASSWORD_AUTH")) {
+        flows.push(json!("ALLOW_USER_PASSWORD_AUTH"));
+    }
+    request["ExplicitAuthFlows"] = Value::Array(flows);
+    request
 }
 
 fn only(object: &Value, keys: &[&str]) -> Value {

@@ -1,10 +1,19 @@
 // Start-up behaviour: config.json, the first load, and its loading, empty and error states.
 import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it } from "vitest";
-import { App } from "./App.tsx";
-import { installFakeApi } from "./test/fakeApi.ts";
+import { describe, expect, it{% if s.sign_in %}, vi{% endif %} } from "vitest";
+{% if s.sign_in %}import { createAmplifyAuth } from "./amplifyAuth.ts";
+{% endif %}import { App } from "./App.tsx";
+import { {% if s.sign_in %}FAKE_API_URL, {% endif %}installFakeApi } from "./test/fakeApi.ts";
+{% if s.sign_in %}import { FAKE_AUTH_CONFIG } from "./test/fakeAuth.ts";
 
+// Start-up is tested with a visitor who is already signed in; signing in is the subject of
+// SessionGate.test.tsx and SignInScreen.test.tsx.
+vi.mock("./amplifyAuth.ts", async () => {
+  const { fakeAuth } = await import("./test/fakeAuth.ts");
+  return { createAmplifyAuth: vi.fn(() => fakeAuth({ signedInAs: "ada@example.test" })) };
+});
+{% endif %}
 describe("App start-up", () => {
   it("loads the config, then lists the todos oldest first with their done state", async () => {
     installFakeApi({ todos: ["Buy milk", { title: "Walk the dog", done: true }] });
@@ -39,8 +48,9 @@ describe("App start-up", () => {
     const release = api.pause();
     render(<App />);
 
-    expect((await screen.findByRole("status")).textContent).toMatch(/loading/i);
-    expect((screen.getByRole("button", { name: "Add" }) as HTMLButtonElement).disabled).toBe(true);
+{% if s.sign_in %}    expect((await screen.findByText("Loading todos…")).getAttribute("role")).toBe("status");
+{% else %}    expect((await screen.findByRole("status")).textContent).toMatch(/loading/i);
+{% endif %}    expect((screen.getByRole("button", { name: "Add" }) as HTMLButtonElement).disabled).toBe(true);
     release();
     expect(await screen.findByRole("checkbox", { name: "Buy milk" })).toBeTruthy();
     expect(screen.queryByRole("status")).toBeNull();
@@ -89,10 +99,26 @@ describe("App start-up", () => {
   });
 
   it("accepts an apiUrl without a trailing slash", async () => {
-    const api = installFakeApi({ config: { apiUrl: "https://api.example.test/prod" }, todos: ["Buy milk"] });
+    const api = installFakeApi({ config: { apiUrl: "https://api.example.test/prod"{% if s.sign_in %}, auth: FAKE_AUTH_CONFIG{% endif %} }, todos: ["Buy milk"] });
     render(<App />);
 
     expect(await screen.findByRole("checkbox", { name: "Buy milk" })).toBeTruthy();
     expect(api.requests).toEqual(["GET /todos"]);
   });
-});
+{% if s.sign_in %}
+  it("names the problem when config.json has no auth object", async () => {
+    const api = installFakeApi({ config: { apiUrl: FAKE_API_URL } });
+    render(<App />);
+
+    expect((await screen.findByRole("alert")).textContent).toContain('has no "auth" object');
+    expect(api.requests).toEqual([]);
+  });
+
+  it("signs in to the user pool that config.json names", async () => {
+    installFakeApi();
+    render(<App />);
+
+    await screen.findByText("No todos yet — add your first one.");
+    expect(createAmplifyAuth).toHaveBeenCalledWith(FAKE_AUTH_CONFIG);
+  });
+{% endif %}});

@@ -1,8 +1,10 @@
 // The API client's error handling, which every component relies on for its messages.
 import { describe, expect, it, vi } from "vitest";
 import { ApiError, createTodoApi } from "./api.ts";
-
-const api = createTodoApi("https://api.example.test/prod/");
+{% if s.sign_in %}import { AUTH_MESSAGES, AuthFailure } from "./auth.ts";
+import { fakeApiSession } from "./test/fakeAuth.ts";
+{% endif %}
+const api = createTodoApi("https://api.example.test/prod/"{% if s.sign_in %}, fakeApiSession(){% endif %});
 
 function answer(status: number, body: string) {
   vi.stubGlobal("fetch", vi.fn(async () => new Response(body, { status })));
@@ -44,4 +46,52 @@ describe("createTodoApi", () => {
 
     expect(fetch).toHaveBeenCalledWith("https://api.example.test/prod/todos/a%2Fb%20c", expect.objectContaining({ method: "DELETE" }));
   });
-});
+});{% if s.sign_in %}
+
+describe("createTodoApi with a session", () => {
+  const answered = (status: number, body: unknown) =>
+    vi.fn(async (_url: string, _init: RequestInit) => new Response(JSON.stringify(body), { status }));
+  const authorizationOf = (init: RequestInit | undefined) => (init?.headers as Record<string, string>)["Authorization"];
+
+  it("asks for the ID token before every call and sends it as a Bearer token", async () => {
+    const fetch = answered(200, { todos: [] });
+    vi.stubGlobal("fetch", fetch);
+    const tokens = ["token-1", "token-2"];
+    const session = { idToken: vi.fn(async () => tokens.shift() ?? "none"), onUnauthorized: vi.fn() };
+    const signedIn = createTodoApi("https://api.example.test/prod/", session);
+
+    await signedIn.listTodos();
+    await signedIn.listTodos();
+
+    expect(fetch.mock.calls.map(([, init]) => authorizationOf(init))).toEqual(["Bearer token-1", "Bearer token-2"]);
+    expect(session.onUnauthorized).not.toHaveBeenCalled();
+  });
+
+  it("tells the session when the API answers 401, and rejects with the API's message", async () => {
+    vi.stubGlobal("fetch", answered(401, { error: "unauthorized", message: "the token has expired; sign in again" }));
+    const session = { idToken: async () => "expired-token", onUnauthorized: vi.fn() };
+
+    const error = await createTodoApi("https://api.example.test/prod/", session).listTodos().catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ status: 401, code: "unauthorized", message: "the token has expired; sign in again" });
+    expect(session.onUnauthorized).toHaveBeenCalledTimes(1);
+  });
+
+  it("keeps the session on other refusals, such as keys that cannot be fetched (503)", async () => {
+    vi.stubGlobal("fetch", answered(503, { error: "auth_unavailable", message: "sign-in cannot be checked right now" }));
+    const session = { idToken: async () => "token", onUnauthorized: vi.fn() };
+
+    await expect(createTodoApi("https://api.example.test/prod/", session).listTodos()).rejects.toMatchObject({ status: 503 });
+    expect(session.onUnauthorized).not.toHaveBeenCalled();
+  });
+
+  it("sends nothing when there is no token to send", async () => {
+    const fetch = answered(200, { todos: [] });
+    vi.stubGlobal("fetch", fetch);
+    const expired = new AuthFailure("sessionExpired", AUTH_MESSAGES.sessionExpired);
+    const session = { idToken: async () => Promise.reject(expired), onUnauthorized: vi.fn() };
+
+    await expect(createTodoApi("https://api.example.test/prod/", session).listTodos()).rejects.toBe(expired);
+    expect(fetch).not.toHaveBeenCalled();
+  });
+});{% endif %}

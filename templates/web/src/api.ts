@@ -34,12 +34,22 @@ export class ApiError extends Error {
   }
 }
 
-/** `apiUrl` is the configured base URL, ending in "/" (see config.ts). */
-export function createTodoApi(apiUrl: string): TodoApi {
+{% if s.sign_in %}/** What the client needs from the signed-in session. */
+export interface ApiSession {
+  /** The user's ID token, which the API verifies; rejects when the session is over. */
+  idToken(): Promise<string>;
+  /** The API refused the token (HTTP 401): it expired or was revoked, so the session is over. */
+  onUnauthorized(): void;
+}
+
+{% endif %}/** `apiUrl` is the configured base URL, ending in "/" (see config.ts). */
+export function createTodoApi(apiUrl: string{% if s.sign_in %}, session: ApiSession{% endif %}): TodoApi {
   async function send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     const url = new URL(path, apiUrl).href;
     const headers: Record<string, string> = { Accept: "application/json" };
-    const init: RequestInit = { method, headers };
+{% if s.sign_in %}    // Asked for before every call, never kept: Amplify refreshes an expiring token silently.
+    headers["Authorization"] = `Bearer ${await session.idToken()}`;
+{% endif %}    const init: RequestInit = { method, headers };
     if (body !== undefined) {
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
@@ -53,7 +63,8 @@ export function createTodoApi(apiUrl: string): TodoApi {
       // Browsers hide CORS failures behind the same TypeError as an unreachable host.
       throw new ApiError(0, "unreachable", `Could not reach the API at ${url}. Is it running, and is apiUrl in config.json right?`);
     }
-    if (!response.ok) throw await errorFrom(response);
+{% if s.sign_in %}    if (response.status === 401) session.onUnauthorized();
+{% endif %}    if (!response.ok) throw await errorFrom(response);
     return response;
   }
 

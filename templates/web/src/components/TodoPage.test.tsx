@@ -4,12 +4,13 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { createTodoApi } from "../api.ts";
 import { FAKE_API_URL, installFakeApi, type FakeApiOptions } from "../test/fakeApi.ts";
-import { TodoPage } from "./TodoPage.tsx";
+{% if s.sign_in %}import { fakeApiSession } from "../test/fakeAuth.ts";
+{% endif %}import { TodoPage } from "./TodoPage.tsx";
 
 async function renderPage(options: FakeApiOptions = {}) {
   const api = installFakeApi(options);
   const user = userEvent.setup();
-  render(<TodoPage api={createTodoApi(FAKE_API_URL)} />);
+  render(<TodoPage api={createTodoApi(FAKE_API_URL{% if s.sign_in %}, fakeApiSession(){% endif %})} />);
   // The form is enabled once the first load has finished.
   await screen.findByText(/No todos yet|of \d+ done/);
   return { api, user };

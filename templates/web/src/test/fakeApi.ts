@@ -2,7 +2,8 @@
 // component tests exercise the real client code against the documented contract.
 import { vi } from "vitest";
 import type { Todo } from "../api.ts";
-
+{% if s.sign_in %}import { FAKE_AUTH_CONFIG, FAKE_ID_TOKEN } from "./fakeAuth.ts";
+{% endif %}
 export const FAKE_API_URL = "https://api.example.test/prod/";
 
 interface CannedResponse {
@@ -11,7 +12,7 @@ interface CannedResponse {
 }
 
 export interface FakeApiOptions {
-  /** The body of /config.json; null answers 404. Defaults to pointing at FAKE_API_URL. */
+  /** The body of /config.json; null answers 404. Defaults to pointing at FAKE_API_URL{% if s.sign_in %} and the fake user pool{% endif %}. */
   config?: unknown;
   /** Titles (or partial todos) the store starts with, oldest first. */
   todos?: Array<string | (Partial<Todo> & { title: string })>;
@@ -26,10 +27,14 @@ export interface FakeApi {
   failNext(method: string, response: CannedResponse): void;
   /** Hold every API request (not config.json) until the returned function is called. */
   pause(): () => void;
-}
+{% if s.sign_in %}  /** The Authorization header of every API request, in order (null when there was none). */
+  readonly authorizations: Array<string | null>;
+  /** The ID tokens the API accepts; any other answers 401. Clear it to revoke every session. */
+  readonly acceptedTokens: Set<string>;
+{% endif %}}
 
 export function installFakeApi(options: FakeApiOptions = {}): FakeApi {
-  const config = options.config === undefined ? { apiUrl: FAKE_API_URL } : options.config;
+  const config = options.config === undefined ? { apiUrl: FAKE_API_URL{% if s.sign_in %}, auth: FAKE_AUTH_CONFIG{% endif %} } : options.config;
   let clock = 0;
   let nextId = 1;
   const timestamp = () => new Date(Date.UTC(2025, 0, 1, 0, 0, clock++)).toISOString();
@@ -42,8 +47,10 @@ export function installFakeApi(options: FakeApiOptions = {}): FakeApi {
   const requests: string[] = [];
   const failures: Array<{ method: string; response: CannedResponse }> = [];
   let gate: Promise<void> | null = null;
-
-  async function handle(method: string, url: URL, body: unknown): Promise<CannedResponse> {
+{% if s.sign_in %}  const authorizations: Array<string | null> = [];
+  const acceptedTokens = new Set([FAKE_ID_TOKEN]);
+{% endif %}
+  async function handle(method: string, url: URL, body: unknown{% if s.sign_in %}, authorization: string | null{% endif %}): Promise<CannedResponse> {
     if (url.pathname === "/config.json") {
       return config === null ? { status: 404, body: "Not Found" } : { status: 200, body: config };
     }
@@ -51,7 +58,13 @@ export function installFakeApi(options: FakeApiOptions = {}): FakeApi {
     const path = url.pathname.startsWith(base) ? url.pathname.slice(base.length) : null;
     const route = `${method} /${path ?? url.pathname}`;
     requests.push(body === undefined ? route : `${route} ${JSON.stringify(body)}`);
-
+{% if s.sign_in %}    authorizations.push(authorization);
+    // As the real API: every todo route needs a valid ID token.
+    const token = authorization?.match(/^Bearer (.+)$/)?.[1];
+    if (token === undefined || !acceptedTokens.has(token)) {
+      return { status: 401, body: { error: "unauthorized", message: "the token has expired; sign in again" } };
+    }
+{% endif %}
     const failure = failures.findIndex((f) => f.method === method);
     if (failure >= 0) return failures.splice(failure, 1)[0]!.response;
 
@@ -91,7 +104,7 @@ export function installFakeApi(options: FakeApiOptions = {}): FakeApi {
     if (gate && url.pathname !== "/config.json") await gate;
     const method = init?.method ?? "GET";
     const body: unknown = typeof init?.body === "string" ? JSON.parse(init.body) : undefined;
-    const { status, body: responseBody } = await handle(method, url, body);
+    const { status, body: responseBody } = await handle(method, url, body{% if s.sign_in %}, new Headers(init?.headers).get("Authorization"){% endif %});
     if (responseBody === undefined) return new Response(null, { status });
     const text = typeof responseBody === "string" ? responseBody : JSON.stringify(responseBody);
     return new Response(text, { status, headers: { "Content-Type": "application/json" } });
@@ -101,7 +114,9 @@ export function installFakeApi(options: FakeApiOptions = {}): FakeApi {
   return {
     todos,
     requests,
-    failNext(method, response) {
+{% if s.sign_in %}    authorizations,
+    acceptedTokens,
+{% endif %}    failNext(method, response) {
       failures.push({ method, response });
     },
     pause() {

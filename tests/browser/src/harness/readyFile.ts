@@ -18,6 +18,13 @@ export interface StackInfo {
   tables: Record<string, string>;
   /** A demo user for steps with sign-in; null when the step has none. */
   user: DemoUser | null;
+  /** The SPA's web/public/config.json as stepgen dev wrote it (the user pool, for sign-in steps). */
+  spaConfig?: SpaConfig;
+}
+
+export interface SpaConfig {
+  apiUrl: string;
+  auth?: { region: string; userPoolId: string; userPoolClientId: string; endpoint?: string; flow: string };
 }
 
 export async function readReadyFile(file: string): Promise<StackInfo> {
@@ -51,6 +58,23 @@ export function parseStackInfo(raw: unknown, source: string): StackInfo {
     emulator: url("emulator"),
     tables: tables as Record<string, string>,
     user: parseUser(raw["user"], problem),
+    ...(isRecord(raw["spaConfig"]) ? { spaConfig: parseSpaConfig(raw["spaConfig"], problem) } : {}),
+  };
+}
+
+function parseSpaConfig(raw: Record<string, unknown>, problem: (what: string) => Error): SpaConfig {
+  if (typeof raw["apiUrl"] !== "string") throw problem('"spaConfig.apiUrl" must be a string');
+  const auth = raw["auth"];
+  if (auth === undefined) return { apiUrl: raw["apiUrl"] };
+  const text = (key: string): string => {
+    const value = isRecord(auth) ? auth[key] : undefined;
+    if (typeof value !== "string") throw problem(`"spaConfig.auth.${key}" must be a string`);
+    return value;
+  };
+  const endpoint = isRecord(auth) && typeof auth["endpoint"] === "string" ? { endpoint: auth["endpoint"] } : {};
+  return {
+    apiUrl: raw["apiUrl"],
+    auth: { region: text("region"), userPoolId: text("userPoolId"), userPoolClientId: text("userPoolClientId"), flow: text("flow"), ...endpoint },
   };
 }
 

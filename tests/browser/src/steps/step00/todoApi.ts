@@ -1,5 +1,6 @@
-// The step00 REST API called straight from the test process: to reset the data before each
-// journey and to check what the server stored, independently of what the page shows.
+// The todo REST API (step00, step01) called straight from the test process: to reset the data
+// before each journey and to check what the server stored, independently of what the page shows.
+// From step01 on, every call carries an ID token: `idToken` gets a valid one.
 
 export interface StoredTodo {
   id: string;
@@ -7,11 +8,13 @@ export interface StoredTodo {
   done: boolean;
 }
 
-export function todoApi(apiUrl: string) {
+export function todoApi(apiUrl: string, idToken?: () => Promise<string>) {
   const url = (path: string) => new URL(path, apiUrl).href;
 
   async function call(method: string, path: string, body?: unknown): Promise<Response> {
-    const init: RequestInit = { method, headers: { Accept: "application/json" } };
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (idToken) headers["Authorization"] = `Bearer ${await idToken()}`;
+    const init: RequestInit = { method, headers };
     if (body !== undefined) {
       init.headers = { ...init.headers, "Content-Type": "application/json" };
       init.body = JSON.stringify(body);

@@ -1,0 +1,63 @@
+// What the app needs from a sign-in service, as a small interface: amplifyAuth.ts implements
+// it with Amazon Cognito, and component tests pass a fake (src/test/fakeAuth.ts).
+
+export interface SignedInUser {
+  /** The address the user signs in with, shown in the header. */
+  email: string;
+}
+
+export type SignInResult =
+  | { status: "signedIn"; user: SignedInUser }
+  /** The account has a temporary password (an administrator created it): choose a new one. */
+  | { status: "newPasswordRequired" };
+
+export interface AuthClient {
+  /** The user of the stored session, refreshed if needed; null when nobody is signed in. */
+  currentUser(): Promise<SignedInUser | null>;
+  signIn(email: string, password: string): Promise<SignInResult>;
+  /** Answers a "newPasswordRequired" sign-in with the password the user chose. */
+  confirmNewPassword(newPassword: string): Promise<SignInResult>;
+  /** Forgets the session on this device. Never fails: there is always a way out. */
+  signOut(): Promise<void>;
+  /**
+   * The ID token to send to the API, refreshed silently when it is about to expire. Ask for
+   * it just before each call rather than keeping it. Rejects with reason "sessionExpired"
+   * when the session can no longer be refreshed.
+   */
+  idToken(): Promise<string>;
+}
+
+export type AuthFailureReason =
+  | "wrongCredentials"
+  | "notConfirmed"
+  | "passwordResetRequired"
+  | "passwordRejected"
+  | "tooManyAttempts"
+  | "sessionExpired"
+  | "network"
+  | "unsupported"
+  | "unknown";
+
+/** A failed sign-in service call, with a message that can be shown to the user as is. */
+export class AuthFailure extends Error {
+  constructor(
+    readonly reason: AuthFailureReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = "AuthFailure";
+  }
+}
+
+/** The message for each reason that needs no detail from the service. */
+export const AUTH_MESSAGES = {
+  wrongCredentials: "Incorrect email or password.",
+  notConfirmed:
+    "This account is not confirmed yet. Ask an administrator to confirm it, then sign in again.",
+  passwordResetRequired:
+    "This account's password must be reset before it can sign in. Ask an administrator to set a new temporary password.",
+  tooManyAttempts: "Too many attempts. Wait a minute, then try again.",
+  sessionExpired: "Your session has ended. Sign in again.",
+  network:
+    "Could not reach the sign-in service (Amazon Cognito). Check your connection, and that auth.endpoint in config.json is right when running locally.",
+} as const satisfies Partial<Record<AuthFailureReason, string>>;
