@@ -2,14 +2,17 @@
 //!
 //! The pipeline is `model` (parse and validate the course) → `render` (a pure function from a
 //! step to its files) → `output` (compare with the disk, then write only what changed).
-//! Beside the pipeline, `dev` runs a rendered step on this machine (`stepgen dev`).
+//! Beside the pipeline, `dev` runs a rendered step on this machine (`stepgen dev`), `verify`
+//! synthesizes, lints and snapshot-checks rendered steps, `deploy` deploys one to AWS.
 
+pub mod deploy;
 pub mod dev;
 pub mod diff;
 pub mod export;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod verify;
 
 use std::io;
 use std::path::Path;

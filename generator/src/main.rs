@@ -116,6 +116,33 @@ enum Command {
         #[arg(value_name = "DIR")]
         dir: PathBuf,
     },
+    /// Synthesize, lint and snapshot-check rendered steps, in parallel.
+    ///
+    /// For each step (every rendered one by default): `cdk synth` offline into
+    /// target/verify/<STEP>/cdk.out, cdk-nag's findings read from the synth, cfn-lint on each
+    /// template (warnings are reported, errors fail), and the template compared with the
+    /// step's committed snapshot, test/__snapshots__/<Stack>.template.json (the file its
+    /// vitest test checks; asset hashes normalized). A progress line on a terminal, then a
+    /// table.
+    ///
+    /// Exit codes: 0 every step passed; 1 a step failed (each failure is named) or a tool is
+    /// missing; 2 unknown or unrendered step.
+    Verify(stepgen::verify::VerifyArgs),
+    /// Deploy a rendered step to AWS (or an emulator) with CloudFormation.
+    ///
+    /// Synthesizes the step (building its Rust Lambda and SPA unless --skip-bundling),
+    /// uploads the assets to the CDK bootstrap bucket, creates a change set and shows it,
+    /// executes it once confirmed, streams the stack's events until it settles, prints the
+    /// outputs and writes the SPA's web/public/config.json.
+    ///
+    /// Exit codes: 0 deployed (or nothing to change); 1 failed, refused or declined;
+    /// 2 unknown or unrendered step.
+    Deploy(stepgen::deploy::DeployArgs),
+    /// Delete a deployed step's stack (after confirmation) and stream its events.
+    ///
+    /// Exit codes: 0 deleted (or there was no stack); 1 failed, refused or declined;
+    /// 2 unknown step.
+    Destroy(stepgen::deploy::DestroyArgs),
 }
 
 fn main() -> ExitCode {
@@ -148,6 +175,9 @@ fn main() -> ExitCode {
         Command::Export { step, dir } => {
             stepgen::export::main(&cli.course, &course, &step, &out, &dir)
         }
+        Command::Verify(args) => stepgen::verify::run(&cli.course, &course, &out, &args),
+        Command::Deploy(args) => stepgen::deploy::deploy(&cli.course, &course, &out, &args),
+        Command::Destroy(args) => stepgen::deploy::destroy(&cli.course, &course, &out, &args),
     }
 }
 

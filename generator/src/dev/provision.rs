@@ -21,6 +21,7 @@ pub const PROVISIONERS: &[(&str, Provisioner)] = &[
     ("AWS::DynamoDB::Table", dynamodb_table),
     ("AWS::Cognito::UserPool", cognito_user_pool),
     ("AWS::Cognito::UserPoolClient", cognito_user_pool_client),
+    ("AWS::IAM::Role", iam_role),
 ];
 
 /// The user `stepgen dev` creates in every user pool, so a student can sign in at once. The
@@ -120,6 +121,48 @@ impl Emulator {
         }
     }
 
+    /// Calls a service that speaks the query protocol (IAM): form-encoded parameters in, XML out.
+    pub fn call_query(
+        &self,
+        signing_name: &str,
+        parameters: &[(&str, &str)],
+    ) -> Result<String, String> {
+        let action = parameters
+            .iter()
+            .find(|(key, _)| *key == "Action")
+            .map_or("?", |(_, value)| *value);
+        let mut response = self
+            .agent
+            .post(&format!("{}/", self.endpoint))
+            .header("Authorization", &self.authorization(signing_name))
+            .send_form(parameters.iter().copied())
+            .map_err(|e| {
+                format!(
+                    "{action}: cannot reach the emulator at {}: {e}",
+                    self.endpoint
+                )
+            })?;
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| format!("{action}: cannot read the emulator's answer: {e}"))?;
+        if status != 200 {
+            return Err(format!("{action} answered HTTP {status}: {text}"));
+        }
+        Ok(text)
+    }
+
+    /// moto does not check signatures, but it picks the service from the credential scope
+    /// (without one, a POST to `/` is taken for S3): the header only has to look like SigV4.
+    fn authorization(&self, signing_name: &str) -> String {
+        format!(
+            "AWS4-HMAC-SHA256 Credential=local/20250101/{}/{signing_name}/aws4_request, SignedHeaders=content-type;host, Signature={}",
+            self.region,
+            "0".repeat(64)
+        )
+    }
+
     /// Calls `action` of `service` with a JSON body; returns the JSON answer.
     pub fn call_json(
         &self,
@@ -127,14 +170,6 @@ impl Emulator {
         action: &str,
         body: &Value,
     ) -> Result<Value, String> {
-        // moto does not check signatures, but it picks the service from the credential scope
-        // (without one, a POST to `/` is taken for S3): the header only has to look like SigV4.
-        let authorization = format!(
-            "AWS4-HMAC-SHA256 Credential=local/20250101/{}/{}/aws4_request, SignedHeaders=content-type;host;x-amz-target, Signature={}",
-            self.region,
-            service.signing_name,
-            "0".repeat(64)
-        );
         let mut response = self
             .agent
             .post(&format!("{}/", self.endpoint))
@@ -146,7 +181,7 @@ impl Emulator {
                 "X-Amz-Target",
                 &format!("{}.{action}", service.target_prefix),
             )
-            .header("Authorization", &authorization)
+            .header("Authorization", &self.authorization(service.signing_name))
             .send(body.to_string())
             .map_err(|e| {
                 format!(
@@ -250,6 +285,52 @@ fn time_to_live_request(logical_id: &str, properties: &Value) -> Option<Value> {
         json!({"TableName": logical_id, "TimeToLiveSpecification": {
             "Enabled": true, "AttributeName": ttl["AttributeName"]}})
     })
+}
+
+/// `AWS::IAM::Role` → `CreateRole`, so that an ARN handed to the API (the tenant access role
+/// it assumes per tenant) names a role that exists. moto does not enforce IAM, so the trust
+/// policy is the local account's and the role's policies are not copied.
+fn iam_role(
+    emulator: &Emulator,
+    locals: &Locals,
+    logical_id: &str,
+    resource: &Resource,
+) -> Result<Provisioned, String> {
+    // IAM allows at most 64 characters; CDK's logical ids can be longer.
+    let name: String = logical_id.chars().take(64).collect();
+    let trust = json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"AWS": format!("arn:aws:iam::{}:root", locals.account)},
+            "Action": "sts:AssumeRole"
+        }]
+    });
+    let answer = emulator.call_query(
+        "iam",
+        &[
+            ("Action", "CreateRole"),
+            ("Version", "2010-05-08"),
+            ("RoleName", &name),
+            ("AssumeRolePolicyDocument", &trust.to_string()),
+        ],
+    )?;
+    let arn = xml_element(&answer, "Arn")
+        .ok_or_else(|| format!("CreateRole answered without an Arn: {answer}"))?;
+    Ok(Provisioned {
+        logical_id: logical_id.to_owned(),
+        kind: resource.kind.clone(),
+        name,
+        attributes: BTreeMap::from([("Arn".to_owned(), arn.to_owned())]),
+        demo_user: None,
+    })
+}
+
+/// The text of the first `<name>…</name>` in an XML answer.
+fn xml_element<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
+    let start = xml.find(&format!("<{name}>"))? + name.len() + 2;
+    let end = start + xml[start..].find(&format!("</{name}>"))?;
+    Some(&xml[start..end])
 }
 
 /// `AWS::Cognito::UserPool` → `CreateUserPool` with the template's sign-in settings, plus the

@@ -27,11 +27,14 @@ pub fn render_step(course: &Course, step: &StepSpec) -> Result<FileTree, NotRend
     Ok(templates::render_all(&view))
 }
 
+/// The optional features that have templates.
+const RENDERED_FLAGS: &[&str] = &["signup", "sharing"];
+
 /// The features the templates cover so far; the course grows one issue at a time.
 fn check_supported(step: &StepSpec) -> Result<(), NotRendered> {
     let f = &step.features;
     let unsupported = [
-        (f.tenancy != Tenancy::Single).then(|| format!("tenancy: {}", f.tenancy)),
+        (f.tenancy == Tenancy::Silo).then(|| format!("tenancy: {}", f.tenancy)),
         (f.packaging != Packaging::Zip).then(|| format!("packaging: {}", f.packaging)),
     ]
     .into_iter()
@@ -39,6 +42,7 @@ fn check_supported(step: &StepSpec) -> Result<(), NotRendered> {
     .chain(
         f.enabled_flags()
             .into_iter()
+            .filter(|flag| !RENDERED_FLAGS.contains(flag))
             .map(|flag| format!("{flag}: true")),
     )
     .collect::<Vec<_>>();

@@ -26,6 +26,10 @@ pub struct StepView<'a> {
     pub sign_in: bool,
     /// Many tenants (lists), each with its own data; `false` for the single-tenant steps.
     pub multi_tenant: bool,
+    /// Users sign themselves up (with an email confirmation code).
+    pub signup: bool,
+    /// A list's owner shares it with other users.
+    pub sharing: bool,
 }
 
 impl<'a> StepView<'a> {
@@ -48,6 +52,8 @@ impl<'a> StepView<'a> {
             cdk_architecture,
             sign_in: step.features.auth == Auth::Cognito,
             multi_tenant: step.features.tenancy != Tenancy::Single,
+            signup: step.features.signup,
+            sharing: step.features.sharing,
         }
     }
 }

@@ -3,13 +3,16 @@
 //! axum's own `Json` and `Path` extractors answer bad input with plain-text bodies; these
 //! wrappers keep the API's promise that every error is `{"error", "message"}` JSON.
 
+use std::collections::HashMap;
+
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use todo_domain::{ApiError, TodoId};
+use todo_domain::{ApiError, TodoId, UserId};
 
 use crate::HttpError;
 
@@ -110,5 +113,71 @@ where
             .await
             .map_err(|rejection| ApiError::bad_request("invalid_id", rejection.body_text()))?;
         Ok(Self(raw.parse()?))
+    }
+}
+
+/// The path parameter `name` of a route with several (`/lists/{listId}/todos/{todoId}`).
+/// A route without it is our bug; a parameter that is not valid text is the caller's.
+pub(crate) async fn path_param(parts: &mut Parts, name: &str) -> Result<String, HttpError> {
+    let Path(mut params) = Path::<HashMap<String, String>>::from_request_parts(parts, &())
+        .await
+        .map_err(|rejection| ApiError::bad_request("invalid_id", rejection.body_text()))?;
+    params.remove(name).ok_or_else(|| {
+        HttpError(ApiError::internal(format!(
+            "the route {} has no {{{name}}} parameter",
+            parts.uri.path()
+        )))
+    })
+}
+
+/// The `{todoId}` path segment of a list's todo route, parsed (400 `invalid_id` if it is
+/// not a todo id).
+#[derive(Debug, Clone, Copy)]
+pub struct TodoIdParam(pub TodoId);
+
+impl<S: Send + Sync> FromRequestParts<S> for TodoIdParam {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(path_param(parts, "todoId").await?.parse()?))
+    }
+}
+
+/// The `{userId}` path segment of a member route, parsed (400 `invalid_id` if it cannot be
+/// a user id).
+#[derive(Debug, Clone)]
+pub struct UserIdParam(pub UserId);
+
+impl<S: Send + Sync> FromRequestParts<S> for UserIdParam {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(UserId::new(path_param(parts, "userId").await?)?))
+    }
+}
+
+/// The optional `?version=<n>` of `DELETE /lists/{listId}/todos/{todoId}`: the version the
+/// deletion is based on. Any other query parameter, or a version that is not a whole
+/// number, is a 400 `invalid_query`.
+#[derive(Debug, Clone, Copy)]
+pub struct VersionQuery(pub Option<u64>);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VersionParams {
+    version: Option<u64>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for VersionQuery {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Query(params) = Query::<VersionParams>::try_from_uri(&parts.uri).map_err(|e| {
+            ApiError::bad_request(
+                "invalid_query",
+                format!("the query string must be empty or ?version=<whole number>: {e}"),
+            )
+        })?;
+        Ok(Self(params.version))
     }
 }

@@ -10,6 +10,13 @@ use axum::Router;
 /// The error `main` returns; `lambda_http`'s boxed error, so both hosts share it.
 pub type Error = lambda_http::Error;
 
+/// The AWS configuration of the environment, for every SDK client `main` builds: region
+/// and credentials from the Lambda runtime, or the usual `AWS_*` variables and profiles
+/// locally; `AWS_ENDPOINT_URL` points every client at an emulator. Load it once, at startup.
+pub async fn aws_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
 /// True inside the Lambda execution environment, which always sets this variable.
 pub fn running_in_lambda() -> bool {
     std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some()

@@ -10,22 +10,41 @@ use axum::routing::get;
 use axum::{Json, Router, middleware};
 use serde::{Deserialize, Serialize};
 use todo_auth::TokenVerifier;
+use todo_directory::UserDirectory;
 use todo_domain::{ApiError, CreateTodoRequest, TenantId, Todo, UpdateTodoRequest};
-use todo_storage::TodoStore;
+use todo_storage::{PoolStore, TodoStore};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::extract::{JsonBody, MAX_BODY_BYTES, TodoIdPath};
+use crate::lists::{self, PoolState};
 use crate::sign_in::require_caller;
 use crate::{AllowedOrigin, HttpError};
 
-/// What every handler can reach. Built once at startup; cloning is cheap (`Arc`s).
+/// What the API serves and how: built once at startup; cloning is cheap (`Arc`s).
+///
+/// - [`AppState::single_tenant`] (step00, step01): `/todos` on one tenant.
+/// - [`AppState::pool`] (step02): `/lists`, each list a tenant, in the pool model; sign-in
+///   always required.
+/// - [`AppState::with_sharing`] (step03): adds `/lists/{listId}/members`.
 #[derive(Clone)]
 pub struct AppState {
+    routes: Routes,
+    /// `Some` when every route but `/health` requires a signed-in caller.
+    sign_in: Option<TokenVerifier>,
+}
+
+#[derive(Clone)]
+enum Routes {
+    SingleTenant(SingleTenant),
+    Pool(PoolState),
+}
+
+/// What the single-tenant todo handlers share.
+#[derive(Clone)]
+struct SingleTenant {
     store: Arc<dyn TodoStore>,
     tenant: TenantId,
-    /// `Some` when the todo routes require a signed-in caller.
-    sign_in: Option<TokenVerifier>,
 }
 
 impl AppState {
@@ -33,10 +52,36 @@ impl AppState {
     /// sign-in is required.
     pub fn single_tenant(store: Arc<dyn TodoStore>) -> Self {
         Self {
-            store,
-            tenant: TenantId::default(),
+            routes: Routes::SingleTenant(SingleTenant {
+                store,
+                tenant: TenantId::default(),
+            }),
             sign_in: None,
         }
+    }
+
+    /// State for a multi-tenant step (pool model): signed-in users create, rename and delete
+    /// todo lists, each list its own tenant in `pool`, and work on their todos. Every route
+    /// but `GET /health` requires a token `verifier` accepts.
+    pub fn pool(pool: Arc<dyn PoolStore>, verifier: TokenVerifier) -> Self {
+        Self {
+            routes: Routes::Pool(PoolState {
+                pool,
+                directory: None,
+            }),
+            sign_in: Some(verifier),
+        }
+    }
+
+    /// The same multi-tenant state with sharing: a list's owner adds members by email
+    /// (looked up in `directory`) and removes them; members may leave. Has no effect on a
+    /// single-tenant state, which has no lists to share.
+    #[must_use]
+    pub fn with_sharing(mut self, directory: Arc<dyn UserDirectory>) -> Self {
+        if let Routes::Pool(pool) = &mut self.routes {
+            pool.directory = Some(directory);
+        }
+        self
     }
 
     /// The same state, with sign-in required: every route but `GET /health` (and CORS
@@ -48,9 +93,14 @@ impl AppState {
         self
     }
 
-    /// Whether the todo routes require a signed-in caller.
+    /// Whether the routes require a signed-in caller.
     pub fn requires_sign_in(&self) -> bool {
         self.sign_in.is_some()
+    }
+
+    /// Whether lists can be shared (the member routes exist).
+    pub fn shares_lists(&self) -> bool {
+        matches!(&self.routes, Routes::Pool(pool) if pool.directory.is_some())
     }
 }
 
@@ -65,26 +115,29 @@ pub struct TodoList {
 /// routes and methods, the body limit, CORS, and a last line of defence that turns a panic
 /// into a JSON 500.
 pub fn router(state: AppState, allowed_origin: &AllowedOrigin) -> Router {
-    let todos = Router::new()
-        .route("/todos", get(list_todos).post(create_todo))
-        .route(
-            "/todos/{id}",
-            get(get_todo).patch(update_todo).delete(delete_todo),
-        );
-    // Only the todo routes, so `/health` stays public; without sign-in they are unchanged.
-    let todos = match &state.sign_in {
-        Some(verifier) => todos.route_layer(middleware::from_fn_with_state(
+    let routes = match state.routes {
+        Routes::SingleTenant(single) => Router::new()
+            .route("/todos", get(list_todos).post(create_todo))
+            .route(
+                "/todos/{id}",
+                get(get_todo).patch(update_todo).delete(delete_todo),
+            )
+            .with_state(single),
+        Routes::Pool(pool) => lists::routes(pool),
+    };
+    // Only these routes, so `/health` stays public; without sign-in they are unchanged.
+    let routes = match &state.sign_in {
+        Some(verifier) => routes.route_layer(middleware::from_fn_with_state(
             verifier.clone(),
             require_caller,
         )),
-        None => todos,
+        None => routes,
     };
     Router::new()
         .route("/health", get(health))
-        .merge(todos)
+        .merge(routes)
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(panic_response))
         // Outermost, so that error responses carry CORS headers too and a browser can read
@@ -115,13 +168,13 @@ async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
 }
 
-async fn list_todos(State(state): State<AppState>) -> Result<Json<TodoList>, HttpError> {
+async fn list_todos(State(state): State<SingleTenant>) -> Result<Json<TodoList>, HttpError> {
     let todos = state.store.list(&state.tenant).await?;
     Ok(Json(TodoList { todos }))
 }
 
 async fn create_todo(
-    State(state): State<AppState>,
+    State(state): State<SingleTenant>,
     JsonBody(request): JsonBody<CreateTodoRequest>,
 ) -> Result<(StatusCode, Json<Todo>), HttpError> {
     let new = request.validate()?;
@@ -130,14 +183,14 @@ async fn create_todo(
 }
 
 async fn get_todo(
-    State(state): State<AppState>,
+    State(state): State<SingleTenant>,
     TodoIdPath(id): TodoIdPath,
 ) -> Result<Json<Todo>, HttpError> {
     Ok(Json(state.store.get(&state.tenant, id).await?))
 }
 
 async fn update_todo(
-    State(state): State<AppState>,
+    State(state): State<SingleTenant>,
     TodoIdPath(id): TodoIdPath,
     JsonBody(request): JsonBody<UpdateTodoRequest>,
 ) -> Result<Json<Todo>, HttpError> {
@@ -146,7 +199,7 @@ async fn update_todo(
 }
 
 async fn delete_todo(
-    State(state): State<AppState>,
+    State(state): State<SingleTenant>,
     TodoIdPath(id): TodoIdPath,
 ) -> Result<StatusCode, HttpError> {
     state.store.delete(&state.tenant, id).await?;

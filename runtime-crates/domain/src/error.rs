@@ -16,12 +16,21 @@ pub enum ApiError {
     /// `code` is the machine-readable reason, e.g. `invalid_json`.
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    /// The caller is signed in and may see the resource, but not do this to it (a list's
+    /// member renaming it). A caller who may not see a resource at all gets `NotFound`,
+    /// so that its existence is not revealed.
+    #[error("{0}")]
+    Forbidden(String),
     /// The thing asked for does not exist.
     #[error("{0}")]
     NotFound(String),
     /// The route exists but does not accept this method.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// The request conflicts with the current state: a stale `version`, a user who is
+    /// already a member.
+    #[error("{0}")]
+    Conflict(String),
     /// The request body is bigger than the API accepts.
     #[error("request body is larger than {limit_bytes} bytes")]
     PayloadTooLarge { limit_bytes: usize },
@@ -56,8 +65,10 @@ impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
             Self::Validation(_) | Self::BadRequest { .. } => 400,
+            Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
             Self::MethodNotAllowed => 405,
+            Self::Conflict(_) => 409,
             Self::PayloadTooLarge { .. } => 413,
             Self::UnsupportedMediaType(_) => 415,
             Self::Internal(_) => 500,
@@ -69,8 +80,10 @@ impl ApiError {
         match self {
             Self::Validation(_) => "validation_failed",
             Self::BadRequest { code, .. } => code,
+            Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
+            Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Internal(_) => "internal_error",
@@ -104,8 +117,10 @@ mod tests {
                 400,
                 "invalid_json",
             ),
+            (ApiError::Forbidden("x".into()), 403, "forbidden"),
             (ApiError::NotFound("x".into()), 404, "not_found"),
             (ApiError::MethodNotAllowed, 405, "method_not_allowed"),
+            (ApiError::Conflict("x".into()), 409, "conflict"),
             (
                 ApiError::PayloadTooLarge { limit_bytes: 1 },
                 413,

@@ -141,17 +141,7 @@ pub struct Title(String);
 impl Title {
     /// Trims `raw` and checks its length.
     pub fn parse(raw: &str) -> Result<Self, ApiError> {
-        let trimmed = raw.trim();
-        if trimmed.is_empty() {
-            return Err(ApiError::validation("title must not be empty"));
-        }
-        let chars = trimmed.chars().count();
-        if chars > MAX_TITLE_CHARS {
-            return Err(ApiError::validation(format!(
-                "title must be at most {MAX_TITLE_CHARS} characters, got {chars}"
-            )));
-        }
-        Ok(Self(trimmed.to_owned()))
+        trimmed_and_bounded(raw, "title", MAX_TITLE_CHARS).map(Self)
     }
 
     /// The title as text.
@@ -163,6 +153,26 @@ impl Title {
     pub fn into_string(self) -> String {
         self.0
     }
+}
+
+/// `raw` trimmed, if it is 1 to `max_chars` characters (Unicode scalar values) long; the
+/// rule for every short human-written text (titles, list names).
+pub(crate) fn trimmed_and_bounded(
+    raw: &str,
+    field: &str,
+    max_chars: usize,
+) -> Result<String, ApiError> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Err(ApiError::validation(format!("{field} must not be empty")));
+    }
+    let chars = trimmed.chars().count();
+    if chars > max_chars {
+        return Err(ApiError::validation(format!(
+            "{field} must be at most {max_chars} characters, got {chars}"
+        )));
+    }
+    Ok(trimmed.to_owned())
 }
 
 /// A stored todo, as the API returns it.
@@ -198,6 +208,55 @@ impl Todo {
             self.done = done;
         }
         self.updated_at = now;
+    }
+}
+
+/// A todo of a list in the multi-tenant steps: a [`Todo`] and its `version`, which starts
+/// at 1 and grows by one with every write. A client that sends the version it last read
+/// with a change gets 409 instead of overwriting someone else's newer write (optimistic
+/// concurrency). Serialized as the todo's fields plus `"version"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionedTodo {
+    #[serde(flatten)]
+    pub todo: Todo,
+    pub version: u64,
+}
+
+impl VersionedTodo {
+    /// A new todo at version 1.
+    pub fn create(new: NewTodo) -> Self {
+        Self {
+            todo: Todo::create(new),
+            version: 1,
+        }
+    }
+
+    /// Applies `patch` like [`Todo::apply`] and moves to the next version.
+    pub fn apply(&mut self, patch: &TodoPatch, now: Timestamp) {
+        self.todo.apply(patch, now);
+        self.version += 1;
+    }
+}
+
+/// The body of `PATCH /lists/{listId}/todos/{todoId}`: the fields of [`UpdateTodoRequest`]
+/// plus the optional `version` the change is based on.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateListTodoRequest {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub done: Option<bool>,
+    /// When present, the change applies only if the todo is still at this version.
+    #[serde(default)]
+    pub version: Option<u64>,
+}
+
+impl UpdateListTodoRequest {
+    /// Checks the change; the version is returned as sent.
+    pub fn validate(&self) -> Result<(TodoPatch, Option<u64>), ApiError> {
+        let title = self.title.as_deref().map(Title::parse).transpose()?;
+        Ok((TodoPatch::new(title, self.done)?, self.version))
     }
 }
 
@@ -372,6 +431,45 @@ mod tests {
                 bad.parse::<TodoId>().unwrap_err().code(),
                 "invalid_id",
                 "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn versioned_todos_serialize_flat_and_count_writes() {
+        let mut todo = VersionedTodo::create(NewTodo {
+            title: Title::parse("a").unwrap(),
+        });
+        assert_eq!(todo.version, 1);
+        todo.apply(&TodoPatch::new(None, Some(true)).unwrap(), Timestamp::now());
+        assert_eq!(todo.version, 2);
+        let json = serde_json::to_value(&todo).unwrap();
+        let mut keys: Vec<_> = json.as_object().unwrap().keys().cloned().collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            ["createdAt", "done", "id", "title", "updatedAt", "version"]
+        );
+        assert_eq!(json["version"], 2);
+        let back: VersionedTodo = serde_json::from_value(json).unwrap();
+        assert_eq!(back, todo);
+    }
+
+    #[test]
+    fn list_todo_patches_carry_an_optional_version() {
+        let request: UpdateListTodoRequest =
+            serde_json::from_str(r#"{"done":true,"version":3}"#).unwrap();
+        let (patch, version) = request.validate().unwrap();
+        assert_eq!((patch.done(), version), (Some(true), Some(3)));
+        let request: UpdateListTodoRequest = serde_json::from_str(r#"{"version":3}"#).unwrap();
+        assert_eq!(request.validate().unwrap_err().code(), "validation_failed");
+        for bad in [
+            r#"{"done":true,"version":-1}"#,
+            r#"{"done":true,"version":"1"}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<UpdateListTodoRequest>(bad).is_err(),
+                "{bad}"
             );
         }
     }

@@ -26,12 +26,14 @@ use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkErro
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use todo_domain::{ApiError, NewTodo, TenantId, Timestamp, Todo, TodoId, TodoPatch};
 
+use todo_tenancy::tenant_partition_key;
+
 use crate::{TodoStore, todo_not_found};
 
-type Item = HashMap<String, AttributeValue>;
+pub(crate) type Item = HashMap<String, AttributeValue>;
 
 /// The sort-key prefix of todo items; other item kinds can share a tenant's partition later.
-const TODO_SK_PREFIX: &str = "TODO#";
+pub(crate) const TODO_SK_PREFIX: &str = "TODO#";
 
 /// A `TodoStore` backed by a DynamoDB table with a `pk`/`sk` string key.
 #[derive(Debug, Clone)]
@@ -73,30 +75,38 @@ impl DynamoStore {
     }
 
     /// Turns an SDK failure into an internal error that names the operation and table.
-    /// A service error is summed up by its code and message; a transport failure (timeout,
-    /// refused connection) keeps its whole chain of causes, which is where the reason is.
     fn sdk_error<E, R>(&self, operation: &str, error: SdkError<E, R>) -> ApiError
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
         R: fmt::Debug + Send + Sync + 'static,
     {
-        let detail = match error.as_service_error() {
-            Some(service) => format!(
-                "{}: {}",
-                service.code().unwrap_or("unknown error code"),
-                service.message().unwrap_or("no message")
-            ),
-            None => DisplayErrorContext(&error).to_string(),
-        };
-        ApiError::internal(format!(
-            "DynamoDB {operation} on table {:?} failed: {detail}",
-            self.table_name
-        ))
+        sdk_error(&self.table_name, operation, &error)
     }
 }
 
+/// An SDK failure as an internal error that names the operation and table. A service error
+/// is summed up by its code and message; a transport failure (timeout, refused connection)
+/// keeps its whole chain of causes, which is where the reason is.
+pub(crate) fn sdk_error<E, R>(table_name: &str, operation: &str, error: &SdkError<E, R>) -> ApiError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: fmt::Debug + Send + Sync + 'static,
+{
+    let detail = match error.as_service_error() {
+        Some(service) => format!(
+            "{}: {}",
+            service.code().unwrap_or("unknown error code"),
+            service.message().unwrap_or("no message")
+        ),
+        None => DisplayErrorContext(error).to_string(),
+    };
+    ApiError::internal(format!(
+        "DynamoDB {operation} on table {table_name:?} failed: {detail}"
+    ))
+}
+
 fn partition_key(tenant: &TenantId) -> AttributeValue {
-    AttributeValue::S(format!("TENANT#{tenant}"))
+    AttributeValue::S(tenant_partition_key(tenant))
 }
 
 fn sort_key(id: TodoId) -> AttributeValue {
@@ -112,7 +122,13 @@ fn key(tenant: &TenantId, id: TodoId) -> Item {
 
 fn to_item(tenant: &TenantId, todo: &Todo) -> Item {
     let mut item = key(tenant, todo.id);
-    item.extend([
+    item.extend(todo_attributes(todo));
+    item
+}
+
+/// A todo's attributes, without its key.
+pub(crate) fn todo_attributes(todo: &Todo) -> Item {
+    HashMap::from([
         ("id".to_owned(), AttributeValue::S(todo.id.to_string())),
         ("title".to_owned(), AttributeValue::S(todo.title.clone())),
         ("done".to_owned(), AttributeValue::Bool(todo.done)),
@@ -124,13 +140,12 @@ fn to_item(tenant: &TenantId, todo: &Todo) -> Item {
             "updatedAt".to_owned(),
             AttributeValue::S(todo.updated_at.to_string()),
         ),
-    ]);
-    item
+    ])
 }
 
 /// Reads a todo back from an item. A malformed item is our bug (or someone editing the
 /// table by hand), so it is an internal error that says which attribute is wrong.
-fn from_item(item: &Item) -> Result<Todo, ApiError> {
+pub(crate) fn from_item(item: &Item) -> Result<Todo, ApiError> {
     fn string<'a>(item: &'a Item, name: &str) -> Result<&'a str, ApiError> {
         match item.get(name) {
             Some(AttributeValue::S(value)) => Ok(value),

@@ -1,17 +1,21 @@
-//! Where todos live: the `TodoStore` trait, an in-memory store for tests, and DynamoDB.
+//! Where todos live: the single-tenant `TodoStore` (in memory and on DynamoDB), and the
+//! multi-tenant pool model ([`pool`]): a list index per user and a partition per tenant.
 //!
 //! Every operation names its tenant. step00 always passes `TenantId::default()`; the
-//! multi-tenant steps pass the caller's list id, and the same store keeps each tenant in its
-//! own partition.
+//! multi-tenant steps pass the list id, and each tenant lives in its own partition.
 
 mod dynamo;
 mod memory;
+pub mod pool;
 
 use async_trait::async_trait;
 use todo_domain::{ApiError, NewTodo, TenantId, Todo, TodoId, TodoPatch};
 
 pub use dynamo::DynamoStore;
 pub use memory::MemoryStore;
+pub use pool::{
+    DynamoPool, MembershipIndex, MemoryPool, PoolStore, TenantPartition, TenantPartitions,
+};
 
 /// Storage for todos, shared by every request (so it is `Send + Sync` and used behind `Arc`).
 ///

@@ -66,6 +66,12 @@ impl MotoCognito {
         self.server.endpoint()
     }
 
+    /// A shared AWS configuration pointed at this emulator, with dummy credentials, as
+    /// `main` would load it (e.g. for a Cognito SDK client).
+    pub fn sdk_config(&self) -> aws_config::SdkConfig {
+        crate::dynamo::sdk_config(self.endpoint())
+    }
+
     /// Where this emulator serves the pool's JWKS (not where the tokens' issuer says).
     pub fn jwks_url(&self, pool_id: &str) -> String {
         format!("{}/{pool_id}/.well-known/jwks.json", self.endpoint())

@@ -1,5 +1,7 @@
 //! `MotoDynamo`: a private moto server with the course's DynamoDB todo table.
 
+use aws_config::SdkConfig;
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::types::{
@@ -10,6 +12,19 @@ use crate::moto::MotoServer;
 
 /// The table every test gets, with the key schema of the course's CDK app.
 pub const TABLE_NAME: &str = "todos";
+
+/// The account moto pretends every request comes from.
+pub const MOTO_ACCOUNT: &str = "123456789012";
+
+/// The region of the emulated table.
+pub const MOTO_REGION: &str = "us-east-1";
+
+/// A tenant-access role ARN in moto's account. moto's STS assumes any role ARN without
+/// checking that the role exists (and does not enforce IAM policies).
+pub const TENANT_ROLE_ARN: &str = "arn:aws:iam::123456789012:role/todo-tenant-access";
+
+/// The ARN of [`TABLE_NAME`] in moto.
+pub const TABLE_ARN: &str = "arn:aws:dynamodb:us-east-1:123456789012:table/todos";
 
 /// A running moto server with the todo table created. Killed on drop.
 pub struct MotoDynamo {
@@ -42,6 +57,13 @@ impl MotoDynamo {
     /// A DynamoDB client pointed at this server, with dummy credentials.
     pub fn client(&self) -> Client {
         self.client.clone()
+    }
+
+    /// A shared AWS configuration pointed at this server, with dummy credentials, for any
+    /// service moto serves on the same port (DynamoDB, STS, ...): what `main` would load
+    /// from the environment.
+    pub fn sdk_config(&self) -> SdkConfig {
+        sdk_config(self.endpoint())
     }
 
     async fn create_todo_table(&self) {
@@ -82,11 +104,16 @@ impl MotoDynamo {
 /// A client configured entirely in code, so the test never depends on the caller's
 /// `AWS_*` environment, profiles or real credentials.
 fn dynamodb_client(endpoint: &str) -> Client {
-    let config = aws_sdk_dynamodb::Config::builder()
+    Client::new(&sdk_config(endpoint))
+}
+
+/// An AWS configuration built entirely in code, for the same reason.
+pub(crate) fn sdk_config(endpoint: &str) -> SdkConfig {
+    let credentials = Credentials::new("testing", "testing", None, None, "moto");
+    SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
+        .region(Region::new(MOTO_REGION))
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
         .endpoint_url(endpoint)
-        .build();
-    Client::from_conf(config)
+        .build()
 }

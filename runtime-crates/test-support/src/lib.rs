@@ -15,4 +15,4 @@ mod moto;
 pub mod tokens;
 
 pub use cognito::{COGNITO_REGION, MotoCognito, SignedIn};
-pub use dynamo::{MotoDynamo, TABLE_NAME};
+pub use dynamo::{MOTO_ACCOUNT, MOTO_REGION, MotoDynamo, TABLE_ARN, TABLE_NAME, TENANT_ROLE_ARN};

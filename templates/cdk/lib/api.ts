@@ -9,6 +9,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { RustFunction } from './rust-function';
+{%- if s.multi_tenant %}
+import { TenantAccess } from './tenant-access';
+{%- endif %}
 
 export interface ApiProps {
   readonly table: dynamodb.ITable;
@@ -32,14 +35,28 @@ export interface ApiProps {
  */
 const ROUTES: Record<string, string[]> = {
   '/health': ['GET'],
+{%- if s.multi_tenant %}
+  '/lists': ['GET', 'POST'],
+  '/lists/{listId}': ['GET', 'PATCH', 'DELETE'],
+  '/lists/{listId}/todos': ['GET', 'POST'],
+  '/lists/{listId}/todos/{todoId}': ['GET', 'PATCH', 'DELETE'],
+{%- if s.sharing %}
+  '/lists/{listId}/members': ['GET', 'POST'],
+  '/lists/{listId}/members/{userId}': ['DELETE'],
+{%- endif %}
+{%- else %}
   '/todos': ['GET', 'POST'],
   '/todos/{id}': ['GET', 'PATCH', 'DELETE'],
+{%- endif %}
 };
 
 const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
 
 export class Api extends Construct {
   readonly handler: RustFunction;
+{%- if s.multi_tenant %}
+  readonly tenantAccess: TenantAccess;
+{%- endif %}
   readonly restApi: apigateway.RestApi;
   /** The stage's base URL, ending in `/`. */
   readonly url: string;
@@ -68,7 +85,20 @@ export class Api extends Construct {
         AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH: 'true',
       },
     });
+{%- if s.multi_tenant %}
+    // No grant on the whole table: the handler reaches the users' index with its own role and
+    // each tenant's items with credentials scoped to that tenant.
+    const handlerRole = this.handler.function.role!;
+    this.tenantAccess = new TenantAccess(this, 'TenantAccess', { table: props.table, apiRole: handlerRole });
+    this.handler.function.addEnvironment('TENANT_ROLE_ARN', this.tenantAccess.role.roleArn);
+    this.handler.function.addEnvironment('TABLE_ARN', props.table.tableArn);
+{%- if s.sharing %}
+    // Sharing finds a user by email in the pool.
+    props.userPool.grant(handlerRole, 'cognito-idp:ListUsers');
+{%- endif %}
+{%- else %}
     props.table.grantReadWriteData(this.handler.function);
+{%- endif %}
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: LOG_RETENTION,

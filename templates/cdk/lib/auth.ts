@@ -14,7 +14,7 @@ export class Auth extends Construct {
     this.userPool = new cognito.UserPool(this, 'UserPool', {
       signInAliases: { email: true },
       signInCaseSensitive: false,
-{%- if s.step.features.signup %}
+{%- if s.signup %}
       // Anyone may sign up; the account works once the code mailed to its address is confirmed.
       selfSignUpEnabled: true,
       userVerification: { emailStyle: cognito.VerificationEmailStyle.CODE },

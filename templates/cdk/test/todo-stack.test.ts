@@ -98,11 +98,70 @@ describe('Api', () => {
           COGNITO_USER_POOL_ID: { Ref: Match.stringLikeRegexp('^AuthUserPool') },
           COGNITO_CLIENT_ID: { Ref: Match.stringLikeRegexp('^AuthUserPoolSpaClient') },
 {%- endif %}
+{%- if s.multi_tenant %}
+          TENANT_ROLE_ARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiTenantAccessRole'), 'Arn'] },
+          TABLE_ARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataTable'), 'Arn'] },
+{%- endif %}
         },
       },
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^ApiHandlerLogs') } },
     });
   });
+{%- if s.multi_tenant %}
+
+  const indexActions = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
+  const tenantActions = ['dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', ...indexActions];
+  const onlyPartitions = (actions: string[], pattern: string) => ({
+    Action: actions,
+    Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [pattern] } },
+    Effect: 'Allow',
+    Resource: { 'Fn::GetAtt': [expect.stringMatching(/^DataTable/), 'Arn'] },
+  });
+  const statementsOf = (rolePrefix: string) =>
+    Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(rolePrefix))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+
+  test("the Lambda's own role reaches the users' index only, and may assume the tenant access role", () => {
+    const statements = statementsOf('ApiHandlerRole');
+    const dynamo = statements.filter((statement) => JSON.stringify(statement.Action).includes('dynamodb:'));
+    expect(dynamo).toEqual([onlyPartitions(indexActions, 'USER#*')]);
+    expect(statements).toContainEqual({
+      Action: 'sts:AssumeRole',
+      Effect: 'Allow',
+      Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ApiTenantAccessRole/), 'Arn'] },
+    });
+    for (const statement of statements) expect(JSON.stringify(statement.Action)).not.toMatch(/Scan|PartiQL|dynamodb:\*/);
+  });
+
+  test("the tenant access role reaches tenants' items only, and only the API's role may assume it", () => {
+    expect(statementsOf('ApiTenantAccessRole')).toEqual([onlyPartitions(tenantActions, 'TENANT#*')]);
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { AWS: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiHandlerRole'), 'Arn'] } },
+          },
+        ],
+      },
+    });
+  });
+{%- if s.sharing %}
+
+  test('the Lambda may look users up in the pool by email, and do nothing else there', () => {
+    const cognito = statementsOf('ApiHandlerRole').filter((statement) => JSON.stringify(statement.Action).includes('cognito'));
+    expect(cognito).toEqual([
+      {
+        Action: 'cognito-idp:ListUsers',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^AuthUserPool/), 'Arn'] },
+      },
+    ]);
+  });
+{%- endif %}
+{%- else %}
 
   test('the Lambda writes only its own log group and reads and writes the table', () => {
     const roles = Object.entries(template.findResources('AWS::IAM::Role'));
@@ -130,6 +189,7 @@ describe('Api', () => {
       },
     });
   });
+{%- endif %}
 
   test('logs are kept for 30 days and deleted with the stack', () => {
     for (const prefix of ['ApiHandlerLogs', 'ApiAccessLogs']) {
@@ -158,11 +218,29 @@ describe('Api', () => {
 
   test.each([
     ['GET', 'health'],
+{%- if s.multi_tenant %}
+    ['GET', 'lists'],
+    ['POST', 'lists'],
+    ['GET', 'listslistId'],
+    ['PATCH', 'listslistId'],
+    ['DELETE', 'listslistId'],
+    ['GET', 'listslistIdtodos'],
+    ['POST', 'listslistIdtodos'],
+    ['GET', 'listslistIdtodostodoId'],
+    ['PATCH', 'listslistIdtodostodoId'],
+    ['DELETE', 'listslistIdtodostodoId'],
+{%- if s.sharing %}
+    ['GET', 'listslistIdmembers'],
+    ['POST', 'listslistIdmembers'],
+    ['DELETE', 'listslistIdmembersuserId'],
+{%- endif %}
+{%- else %}
     ['GET', 'todos'],
     ['POST', 'todos'],
     ['GET', 'todosid'],
     ['PATCH', 'todosid'],
     ['DELETE', 'todosid'],
+{%- endif %}
   ])('%s on resource %s is proxied to the Lambda', (method, resource) => {
     template.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: method,
@@ -177,14 +255,26 @@ describe('Api', () => {
       ValidateRequestParameters: true,
       ValidateRequestBody: true,
     });
+{%- if s.multi_tenant %}
+    const withListId = Object.values(template.findResources('AWS::ApiGateway::Method')).filter(
+      (method) => method.Properties.RequestParameters?.['method.request.path.listId'] === true,
+    );
+    expect(withListId).toHaveLength({% if s.sharing %}11{% else %}8{% endif %});
+    template.resourcePropertiesCountIs(
+      'AWS::ApiGateway::Method',
+      { RequestParameters: { 'method.request.path.listId': true, 'method.request.path.todoId': true } },
+      3,
+    );
+{%- else %}
     template.resourcePropertiesCountIs(
       'AWS::ApiGateway::Method',
       { RequestParameters: { 'method.request.path.id': true } },
       3,
     );
+{%- endif %}
     template.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: 'OPTIONS',
-      ResourceId: { Ref: Match.stringLikeRegexp('^ApiRestApitodos[0-9A-F]{8}$') },
+      ResourceId: { Ref: Match.stringLikeRegexp('^ApiRestApi{% if s.multi_tenant %}lists{% else %}todos{% endif %}[0-9A-F]{8}$') },
       Integration: {
         IntegrationResponses: [
           Match.objectLike({
@@ -226,7 +316,7 @@ describe('Auth', () => {
       UsernameAttributes: ['email'],
       UsernameConfiguration: { CaseSensitive: false },
       AutoVerifiedAttributes: ['email'],
-      AdminCreateUserConfig: { AllowAdminCreateUserOnly: {% if s.step.features.signup %}false{% else %}true{% endif %} },
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: {% if s.signup %}false{% else %}true{% endif %} },
       UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email'] },
       Policies: {
         PasswordPolicy: {
@@ -261,7 +351,7 @@ describe('Auth', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
     const open = methods.filter((m) => m.Properties.AuthorizationType !== 'COGNITO_USER_POOLS');
     expect(open.map((m) => m.Properties.HttpMethod)).toEqual(open.map(() => 'OPTIONS'));
-    expect(methods.length - open.length).toBe(6);
+    expect(methods.length - open.length).toBe({% if s.sharing %}14{% else if s.multi_tenant %}11{% else %}6{% endif %});
     for (const method of methods.filter((m) => m.Properties.HttpMethod !== 'OPTIONS')) {
       expect(method.Properties.AuthorizerId).toEqual({ Ref: expect.stringMatching(/^ApiAuthorizer/) });
     }

@@ -1,3 +1,6 @@
+{%- let first_load -%}
+{%- if s.multi_tenant -%} "GET /lists", "GET /lists/list-1/todos" {%- else -%} "GET /todos" {%- endif -%}
+{%- endlet -%}
 // Start-up behaviour: config.json, the first load, and its loading, empty and error states.
 import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
@@ -48,10 +51,13 @@ describe("App start-up", () => {
     const release = api.pause();
     render(<App />);
 
-{% if s.sign_in %}    expect((await screen.findByText("Loading todos…")).getAttribute("role")).toBe("status");
+{% if s.multi_tenant %}    expect((await screen.findByText("Loading your lists…")).getAttribute("role")).toBe("status");
+    expect(screen.queryByRole("button", { name: "Add" })).toBeNull();
+{% else if s.sign_in %}    expect((await screen.findByText("Loading todos…")).getAttribute("role")).toBe("status");
+    expect((screen.getByRole("button", { name: "Add" }) as HTMLButtonElement).disabled).toBe(true);
 {% else %}    expect((await screen.findByRole("status")).textContent).toMatch(/loading/i);
-{% endif %}    expect((screen.getByRole("button", { name: "Add" }) as HTMLButtonElement).disabled).toBe(true);
-    release();
+    expect((screen.getByRole("button", { name: "Add" }) as HTMLButtonElement).disabled).toBe(true);
+{% endif %}    release();
     expect(await screen.findByRole("checkbox", { name: "Buy milk" })).toBeTruthy();
     expect(screen.queryByRole("status")).toBeNull();
   });
@@ -61,7 +67,7 @@ describe("App start-up", () => {
     render(<App />);
 
     expect(await screen.findByText("No todos yet — add your first one.")).toBeTruthy();
-    expect(screen.queryByRole("list")).toBeNull();
+    expect(screen.queryByRole("list"{% if s.multi_tenant %}, { name: "Your todos" }{% endif %})).toBeNull();
   });
 
   it("shows the load error with Retry, and Retry loads the list", async () => {
@@ -77,7 +83,11 @@ describe("App start-up", () => {
     await user.click(within(alert).getByRole("button", { name: "Retry" }));
     expect(await screen.findByRole("checkbox", { name: "Buy milk" })).toBeTruthy();
     expect(screen.queryByRole("alert")).toBeNull();
+{%- if s.multi_tenant %}
+    expect(api.requests).toEqual(["GET /lists", "GET /lists", "GET /lists/list-1/todos"]);
+{%- else %}
     expect(api.requests).toEqual(["GET /todos", "GET /todos"]);
+{%- endif %}
   });
 
   it("says how to create config.json when it is missing, and never calls the API", async () => {
@@ -103,7 +113,7 @@ describe("App start-up", () => {
     render(<App />);
 
     expect(await screen.findByRole("checkbox", { name: "Buy milk" })).toBeTruthy();
-    expect(api.requests).toEqual(["GET /todos"]);
+    expect(api.requests).toEqual([{= first_load =}]);
   });
 {% if s.sign_in %}
   it("names the problem when config.json has no auth object", async () => {

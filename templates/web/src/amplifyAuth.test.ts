@@ -265,4 +265,65 @@ describe("the session", () => {
     expect(await auth.currentUser()).toBeNull();
     await expect(auth.idToken()).rejects.toMatchObject({ reason: "sessionExpired" });
   });
-});
+});{% if s.signup %}
+
+describe("signing up", () => {
+  const delivery = { Destination: "a***@e***", DeliveryMedium: "EMAIL", AttributeName: "email" };
+
+  it("creates the account with the address as user name and attribute, and says where the code went", async () => {
+    const calls = fakeCognito(() => ({ body: { UserConfirmed: false, UserSub: "user-1", CodeDeliveryDetails: delivery } }));
+    const auth = createAmplifyAuth(LOCAL);
+
+    expect(await auth.signUp("ada@example.test", "Correct-horse-1")).toEqual({ status: "confirmationRequired", sentTo: "a***@e***" });
+
+    expect(calls).toMatchObject([
+      {
+        url: "http://127.0.0.1:4566/",
+        operation: "SignUp",
+        body: {
+          ClientId: "test-client",
+          Username: "ada@example.test",
+          Password: "Correct-horse-1",
+          UserAttributes: [{ Name: "email", Value: "ada@example.test" }],
+        },
+      },
+    ]);
+  });
+
+  it("confirms the account with the code, and sends a new code on request", async () => {
+    const calls = fakeCognito((operation) => ({ body: operation === "ResendConfirmationCode" ? { CodeDeliveryDetails: delivery } : {} }));
+    const auth = createAmplifyAuth(LOCAL);
+
+    await auth.confirmSignUp("ada@example.test", "123456");
+    expect(await auth.resendSignUpCode("ada@example.test")).toBe("a***@e***");
+
+    expect(calls).toMatchObject([
+      { operation: "ConfirmSignUp", body: { ClientId: "test-client", Username: "ada@example.test", ConfirmationCode: "123456" } },
+      { operation: "ResendConfirmationCode", body: { ClientId: "test-client", Username: "ada@example.test" } },
+    ]);
+  });
+
+  it.each([
+    ["signUp", "UsernameExistsException", "User already exists", "accountExists", AUTH_MESSAGES.accountExists],
+    ["signUp", "InvalidPasswordException", "Password did not conform with policy: Password not long enough", "passwordRejected",
+      "Choose another password. Password did not conform with policy: Password not long enough"],
+    ["signUp", "InvalidParameterException", "Invalid email address format.", "invalidInput", "Invalid email address format."],
+    ["confirmSignUp", "CodeMismatchException", "Invalid verification code provided, please try again.", "codeMismatch", AUTH_MESSAGES.codeMismatch],
+    ["confirmSignUp", "ExpiredCodeException", "Invalid code provided, please request a code again.", "codeExpired", AUTH_MESSAGES.codeExpired],
+    ["confirmSignUp", "NotAuthorizedException", "User cannot be confirmed. Current status is CONFIRMED", "alreadyConfirmed",
+      AUTH_MESSAGES.alreadyConfirmed],
+    ["resendSignUpCode", "LimitExceededException", "Attempt limit exceeded, please try after some time.", "tooManyAttempts",
+      AUTH_MESSAGES.tooManyAttempts],
+  ] as const)("%s: turns %s into %s", async (method, type, message, reason, shown) => {
+    fakeCognito(() => refusal(type, message));
+    const auth = createAmplifyAuth(LOCAL);
+
+    const call =
+      method === "signUp"
+        ? auth.signUp("ada@example.test", "Correct-horse-1")
+        : method === "confirmSignUp"
+          ? auth.confirmSignUp("ada@example.test", "123456")
+          : auth.resendSignUpCode("ada@example.test");
+    await expect(call).rejects.toMatchObject({ reason, message: shown });
+  });
+});{% endif %}

@@ -2,7 +2,21 @@
 // in localStorage and refreshes them with the refresh token when they expire. This is the
 // only file that imports aws-amplify, so the rest of the app and its tests never load it.
 import { Amplify } from "aws-amplify";
+{%- if s.signup %}
+import {
+  confirmSignIn,
+  confirmSignUp,
+  fetchAuthSession,
+  getCurrentUser,
+  resendSignUpCode,
+  signIn,
+  signOut,
+  signUp,
+  type SignInOutput,
+} from "aws-amplify/auth";
+{%- else %}
 import { confirmSignIn, fetchAuthSession, getCurrentUser, signIn, signOut, type SignInOutput } from "aws-amplify/auth";
+{%- endif %}
 import { AUTH_MESSAGES, AuthFailure, type AuthClient, type SignInResult, type SignedInUser } from "./auth.ts";
 import type { AuthConfig } from "./config.ts";
 
@@ -104,6 +118,35 @@ export function createAmplifyAuth(config: AuthConfig): AuthClient {
       if (session === null) throw new AuthFailure("sessionExpired", AUTH_MESSAGES.sessionExpired);
       return session.idToken;
     },
+{%- if s.signup %}
+
+    async signUp(email, password) {
+      try {
+        // The pool signs in by email, so the address is the user name as well as an attribute.
+        const { nextStep } = await signUp({ username: email, password, options: { userAttributes: { email } } });
+        if (nextStep.signUpStep === "DONE") return { status: "confirmed" };
+        return { status: "confirmationRequired", sentTo: nextStep.codeDeliveryDetails?.destination ?? null };
+      } catch (error) {
+        throw failureFrom(error);
+      }
+    },
+
+    async confirmSignUp(email, code) {
+      try {
+        await confirmSignUp({ username: email, confirmationCode: code });
+      } catch (error) {
+        throw failureFrom(error);
+      }
+    },
+
+    async resendSignUpCode(email) {
+      try {
+        return (await resendSignUpCode({ username: email })).destination ?? null;
+      } catch (error) {
+        throw failureFrom(error);
+      }
+    },
+{%- endif %}
   };
 }
 
@@ -120,6 +163,10 @@ function failureFrom(error: unknown): AuthFailure {
       if (/session is expired/i.test(message)) {
         return new AuthFailure("sessionExpired", "That took too long. Sign in again with your temporary password.");
       }
+{%- if s.signup %}
+      // Confirming an account twice.
+      if (/current status is confirmed/i.test(message)) return new AuthFailure("alreadyConfirmed", AUTH_MESSAGES.alreadyConfirmed);
+{%- endif %}
       return new AuthFailure("wrongCredentials", AUTH_MESSAGES.wrongCredentials);
     // Said the same way as a wrong password, so the form does not tell who has an account.
     case "UserNotFoundException":
@@ -130,6 +177,17 @@ function failureFrom(error: unknown): AuthFailure {
       return new AuthFailure("passwordResetRequired", AUTH_MESSAGES.passwordResetRequired);
     case "InvalidPasswordException":
       return new AuthFailure("passwordRejected", `Choose another password. ${message}`);
+{%- if s.signup %}
+    case "UsernameExistsException":
+      return new AuthFailure("accountExists", AUTH_MESSAGES.accountExists);
+    case "CodeMismatchException":
+      return new AuthFailure("codeMismatch", AUTH_MESSAGES.codeMismatch);
+    case "ExpiredCodeException":
+      return new AuthFailure("codeExpired", AUTH_MESSAGES.codeExpired);
+    // A malformed email address, for one: Cognito's message names the field.
+    case "InvalidParameterException":
+      return new AuthFailure("invalidInput", message);
+{%- endif %}
     case "LimitExceededException":
     case "TooManyRequestsException":
     case "TooManyFailedAttemptsException":

@@ -4,7 +4,7 @@ import { ApiError, createTodoApi } from "./api.ts";
 {% if s.sign_in %}import { AUTH_MESSAGES, AuthFailure } from "./auth.ts";
 import { fakeApiSession } from "./test/fakeAuth.ts";
 {% endif %}
-const api = createTodoApi("https://api.example.test/prod/"{% if s.sign_in %}, fakeApiSession(){% endif %});
+const api = createTodoApi("https://api.example.test/prod/"{% if s.sign_in %}, fakeApiSession(){% endif %}{% if s.multi_tenant %}, "list-1"{% endif %});
 
 function answer(status: number, body: string) {
   vi.stubGlobal("fetch", vi.fn(async () => new Response(body, { status })));
@@ -14,7 +14,7 @@ describe("createTodoApi", () => {
   it("turns the API's error body into an ApiError with its code and message", async () => {
     answer(404, JSON.stringify({ error: "not_found", message: "todo not found" }));
 
-    const error = await api.deleteTodo("todo-1").catch((e: unknown) => e);
+    const error = await api.deleteTodo("todo-1"{% if s.sharing %}, 1{% endif %}).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 404, code: "not_found", message: "todo not found" });
@@ -42,10 +42,22 @@ describe("createTodoApi", () => {
     const fetch = vi.fn(async () => new Response(null, { status: 204 }));
     vi.stubGlobal("fetch", fetch);
 
+{%- if s.multi_tenant %}
+
+    await createTodoApi("https://api.example.test/prod/", fakeApiSession(), "list/1").deleteTodo("a/b c"{% if s.sharing %}, 3{% endif %});
+
+    expect(fetch).toHaveBeenCalledWith(
+      "https://api.example.test/prod/lists/list%2F1/todos/a%2Fb%20c{% if s.sharing %}?version=3{% endif %}",
+      expect.objectContaining({ method: "DELETE" }),
+    );
+  });
+{%- else %}
+
     await api.deleteTodo("a/b c");
 
     expect(fetch).toHaveBeenCalledWith("https://api.example.test/prod/todos/a%2Fb%20c", expect.objectContaining({ method: "DELETE" }));
   });
+{%- endif %}
 });{% if s.sign_in %}
 
 describe("createTodoApi with a session", () => {
@@ -58,7 +70,7 @@ describe("createTodoApi with a session", () => {
     vi.stubGlobal("fetch", fetch);
     const tokens = ["token-1", "token-2"];
     const session = { idToken: vi.fn(async () => tokens.shift() ?? "none"), onUnauthorized: vi.fn() };
-    const signedIn = createTodoApi("https://api.example.test/prod/", session);
+    const signedIn = createTodoApi("https://api.example.test/prod/", session{% if s.multi_tenant %}, "list-1"{% endif %});
 
     await signedIn.listTodos();
     await signedIn.listTodos();
@@ -71,7 +83,7 @@ describe("createTodoApi with a session", () => {
     vi.stubGlobal("fetch", answered(401, { error: "unauthorized", message: "the token has expired; sign in again" }));
     const session = { idToken: async () => "expired-token", onUnauthorized: vi.fn() };
 
-    const error = await createTodoApi("https://api.example.test/prod/", session).listTodos().catch((e: unknown) => e);
+    const error = await createTodoApi("https://api.example.test/prod/", session{% if s.multi_tenant %}, "list-1"{% endif %}).listTodos().catch((e: unknown) => e);
 
     expect(error).toMatchObject({ status: 401, code: "unauthorized", message: "the token has expired; sign in again" });
     expect(session.onUnauthorized).toHaveBeenCalledTimes(1);
@@ -81,7 +93,7 @@ describe("createTodoApi with a session", () => {
     vi.stubGlobal("fetch", answered(503, { error: "auth_unavailable", message: "sign-in cannot be checked right now" }));
     const session = { idToken: async () => "token", onUnauthorized: vi.fn() };
 
-    await expect(createTodoApi("https://api.example.test/prod/", session).listTodos()).rejects.toMatchObject({ status: 503 });
+    await expect(createTodoApi("https://api.example.test/prod/", session{% if s.multi_tenant %}, "list-1"{% endif %}).listTodos()).rejects.toMatchObject({ status: 503 });
     expect(session.onUnauthorized).not.toHaveBeenCalled();
   });
 
@@ -91,7 +103,7 @@ describe("createTodoApi with a session", () => {
     const expired = new AuthFailure("sessionExpired", AUTH_MESSAGES.sessionExpired);
     const session = { idToken: async () => Promise.reject(expired), onUnauthorized: vi.fn() };
 
-    await expect(createTodoApi("https://api.example.test/prod/", session).listTodos()).rejects.toBe(expired);
+    await expect(createTodoApi("https://api.example.test/prod/", session{% if s.multi_tenant %}, "list-1"{% endif %}).listTodos()).rejects.toBe(expired);
     expect(fetch).not.toHaveBeenCalled();
   });
 });{% endif %}

@@ -7,6 +7,10 @@ export interface Todo {
   done: boolean;
   createdAt: string;
   updatedAt: string;
+{%- if s.sharing %}
+  /** Goes up with every change; a change or delete names the version it was made on. */
+  version: number;
+{%- endif %}
 }
 
 export interface TodoChanges {
@@ -17,8 +21,17 @@ export interface TodoChanges {
 export interface TodoApi {
   listTodos(signal?: AbortSignal): Promise<Todo[]>;
   createTodo(title: string): Promise<Todo>;
+{%- if s.sharing %}
+  /**
+   * `version` is the todo's version the change was made on: if someone changed the todo since,
+   * the API refuses (ApiError status 409) rather than overwrite their change.
+   */
+  updateTodo(id: string, changes: TodoChanges, version: number): Promise<Todo>;
+  deleteTodo(id: string, version: number): Promise<void>;
+{%- else %}
   updateTodo(id: string, changes: TodoChanges): Promise<Todo>;
   deleteTodo(id: string): Promise<void>;
+{%- endif %}
 }
 
 export class ApiError extends Error {
@@ -42,8 +55,17 @@ export interface ApiSession {
   onUnauthorized(): void;
 }
 
-{% endif %}/** `apiUrl` is the configured base URL, ending in "/" (see config.ts). */
+{% endif %}
+{%- if s.multi_tenant -%}
+/** Sends one request with the user's token; resolves to a 2xx response, rejects with an ApiError. */
+export type Send = (method: string, path: string, body?: unknown, signal?: AbortSignal) => Promise<Response>;
+
+/** `apiUrl` is the configured base URL, ending in "/" (see config.ts); `path` is relative to it. */
+export function createSend(apiUrl: string, session: ApiSession): Send {
+{%- else -%}
+/** `apiUrl` is the configured base URL, ending in "/" (see config.ts). */
 export function createTodoApi(apiUrl: string{% if s.sign_in %}, session: ApiSession{% endif %}): TodoApi {
+{%- endif %}
   async function send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     const url = new URL(path, apiUrl).href;
     const headers: Record<string, string> = { Accept: "application/json" };
@@ -67,6 +89,19 @@ export function createTodoApi(apiUrl: string{% if s.sign_in %}, session: ApiSess
 {% endif %}    if (!response.ok) throw await errorFrom(response);
     return response;
   }
+{%- if s.multi_tenant %}
+  return send;
+}
+
+/**
+ * The todos of one list. A list is a tenant: its todos live under its own path, with the same
+ * routes as before, and the API answers 404 for a list the user may not see.
+ */
+export function createTodoApi(apiUrl: string, session: ApiSession, listId: string): TodoApi {
+  const sendToApi = createSend(apiUrl, session);
+  const listPath = `lists/${encodeURIComponent(listId)}/`;
+  const send: Send = (method, path, body, signal) => sendToApi(method, listPath + path, body, signal);
+{%- endif %}
 
   const todoPath = (id: string) => `todos/${encodeURIComponent(id)}`;
 
@@ -80,12 +115,21 @@ export function createTodoApi(apiUrl: string{% if s.sign_in %}, session: ApiSess
     async createTodo(title) {
       return todoFrom(await send("POST", "todos", { title }));
     },
+{%- if s.sharing %}
+    async updateTodo(id, changes, version) {
+      return todoFrom(await send("PATCH", todoPath(id), { ...changes, version }));
+    },
+    async deleteTodo(id, version) {
+      await send("DELETE", `${todoPath(id)}?version=${version}`);
+    },
+{%- else %}
     async updateTodo(id, changes) {
       return todoFrom(await send("PATCH", todoPath(id), changes));
     },
     async deleteTodo(id) {
       await send("DELETE", todoPath(id));
     },
+{%- endif %}
   };
 }
 
@@ -104,7 +148,7 @@ async function todoFrom(response: Response): Promise<Todo> {
   return body;
 }
 
-async function json(response: Response): Promise<unknown> {
+{% if s.multi_tenant %}export {% endif %}async function json(response: Response): Promise<unknown> {
   try {
     return await response.json();
   } catch {
@@ -116,7 +160,7 @@ function unexpectedBody(): ApiError {
   return new ApiError(0, "invalid_response", "The API answered with something that is not a todo; is apiUrl pointing at the todo API?");
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+{% if s.multi_tenant %}export {% endif %}function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
@@ -127,6 +171,7 @@ function isTodo(value: unknown): value is Todo {
     typeof value["title"] === "string" &&
     typeof value["done"] === "boolean" &&
     typeof value["createdAt"] === "string" &&
-    typeof value["updatedAt"] === "string"
+    typeof value["updatedAt"] === "string"{% if s.sharing %} &&
+    typeof value["version"] === "number"{% endif %}
   );
 }

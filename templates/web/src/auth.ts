@@ -10,6 +10,17 @@ export type SignInResult =
   | { status: "signedIn"; user: SignedInUser }
   /** The account has a temporary password (an administrator created it): choose a new one. */
   | { status: "newPasswordRequired" };
+{%- if s.signup %}
+
+export type SignUpResult =
+  /** Cognito emailed a code to the address; the account works once the code is entered. */
+  | { status: "confirmationRequired"; sentTo: CodeDestination }
+  /** The pool confirmed the account at once (none of this course's pools do). */
+  | { status: "confirmed" };
+
+/** Where Cognito sent a confirmation code: the address, partly hidden ("a***@e***"), if it said. */
+export type CodeDestination = string | null;
+{%- endif %}
 
 export interface AuthClient {
   /** The user of the stored session, refreshed if needed; null when nobody is signed in. */
@@ -25,6 +36,13 @@ export interface AuthClient {
    * when the session can no longer be refreshed.
    */
   idToken(): Promise<string>;
+{%- if s.signup %}
+  /** Creates an account that signs in with `email` once the code mailed to it is confirmed. */
+  signUp(email: string, password: string): Promise<SignUpResult>;
+  confirmSignUp(email: string, code: string): Promise<void>;
+  /** Mails a new confirmation code, for a lost or expired one. */
+  resendSignUpCode(email: string): Promise<CodeDestination>;
+{%- endif %}
 }
 
 export type AuthFailureReason =
@@ -35,6 +53,13 @@ export type AuthFailureReason =
   | "tooManyAttempts"
   | "sessionExpired"
   | "network"
+{%- if s.signup %}
+  | "accountExists"
+  | "codeMismatch"
+  | "codeExpired"
+  | "alreadyConfirmed"
+  | "invalidInput"
+{%- endif %}
   | "unsupported"
   | "unknown";
 
@@ -52,12 +77,22 @@ export class AuthFailure extends Error {
 /** The message for each reason that needs no detail from the service. */
 export const AUTH_MESSAGES = {
   wrongCredentials: "Incorrect email or password.",
+{%- if s.signup %}
+  notConfirmed: "This account is not confirmed yet. Enter the confirmation code we emailed you.",
+{%- else %}
   notConfirmed:
     "This account is not confirmed yet. Ask an administrator to confirm it, then sign in again.",
+{%- endif %}
   passwordResetRequired:
     "This account's password must be reset before it can sign in. Ask an administrator to set a new temporary password.",
   tooManyAttempts: "Too many attempts. Wait a minute, then try again.",
   sessionExpired: "Your session has ended. Sign in again.",
   network:
     "Could not reach the sign-in service (Amazon Cognito). Check your connection, and that auth.endpoint in config.json is right when running locally.",
+{%- if s.signup %}
+  accountExists: "An account with this email address already exists.",
+  codeMismatch: "That code is not right. Check the code in the latest email we sent you, and try again.",
+  codeExpired: "That code has expired. Choose “Resend code”, then enter the new code.",
+  alreadyConfirmed: "This account is confirmed already. Sign in.",
+{%- endif %}
 } as const satisfies Partial<Record<AuthFailureReason, string>>;

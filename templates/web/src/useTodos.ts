@@ -1,5 +1,9 @@
 // The todo list's state and the actions that change it. Every change waits for the API
 // (no optimistic updates), so what the user sees is what the server stored.
+{%- if s.sharing %}
+// Others may change the same list: a change made on an outdated todo is refused (409), and
+// the list is then reloaded so the user sees what the others did before trying again.
+{%- endif %}
 import { useCallback, useEffect, useState } from "react";
 import { ApiError, type Todo, type TodoApi, type TodoChanges } from "./api.ts";
 
@@ -59,6 +63,23 @@ export function useTodos(api: TodoApi): TodoActions {
     });
   }, []);
 
+{%- if s.sharing %}
+
+  /** Someone else changed a todo first: say so, and show the list as it is now. */
+  const showLatest = useCallback(
+    async (message: string) => {
+      setActionError(message);
+      try {
+        const todos = await api.listTodos();
+        setList({ status: "ready", todos: [...todos].sort(byCreation) });
+      } catch (error) {
+        setList({ status: "failed", message: messageOf(error) });
+      }
+    },
+    [api],
+  );
+{%- endif %}
+
   const add = useCallback(
     async (title: string) => {
       setAdding(true);
@@ -83,18 +104,26 @@ export function useTodos(api: TodoApi): TodoActions {
       setBusy(todo.id, true);
       setActionError(null);
       try {
-        const updated = await api.updateTodo(todo.id, changes);
+        const updated = await api.updateTodo(todo.id, changes{% if s.sharing %}, todo.version{% endif %});
         replaceTodos((todos) => todos.map((t) => (t.id === updated.id ? updated : t)));
         setAnnouncement(describeUpdate(updated, changes));
         return true;
       } catch (error) {
+{%- if s.sharing %}
+        if (isConflict(error)) {
+          await showLatest(
+            `Your change to “${todo.title}” was not applied: someone else changed it first. The list now shows the latest version; make your change again if you still want it.`,
+          );
+          return false;
+        }
+{%- endif %}
         setActionError(`Could not update “${todo.title}”: ${messageOf(error)}`);
         return false;
       } finally {
         setBusy(todo.id, false);
       }
     },
-    [api, replaceTodos, setBusy],
+    [api, replaceTodos, setBusy{% if s.sharing %}, showLatest{% endif %}],
   );
 
   const remove = useCallback(
@@ -102,8 +131,17 @@ export function useTodos(api: TodoApi): TodoActions {
       setBusy(todo.id, true);
       setActionError(null);
       try {
-        await api.deleteTodo(todo.id);
+        await api.deleteTodo(todo.id{% if s.sharing %}, todo.version{% endif %});
       } catch (error) {
+{%- if s.sharing %}
+        if (isConflict(error)) {
+          await showLatest(
+            `“${todo.title}” was not deleted: someone else changed it first. The list now shows the latest version; delete it again if you still want to.`,
+          );
+          setBusy(todo.id, false);
+          return false;
+        }
+{%- endif %}
         // Already gone on the server (deleted in another tab): the user's intent is met.
         if (!(error instanceof ApiError && error.status === 404)) {
           setActionError(`Could not delete “${todo.title}”: ${messageOf(error)}`);
@@ -116,7 +154,7 @@ export function useTodos(api: TodoApi): TodoActions {
       setBusy(todo.id, false);
       return true;
     },
-    [api, replaceTodos, setBusy],
+    [api, replaceTodos, setBusy{% if s.sharing %}, showLatest{% endif %}],
   );
 
   return {
@@ -145,4 +183,9 @@ function describeUpdate(todo: Todo, changes: TodoChanges): string {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
+}{% if s.sharing %}
+
+/** The API refused a change made on an outdated version of the todo. */
+function isConflict(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 409;
+}{% endif %}

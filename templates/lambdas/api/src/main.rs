@@ -1,12 +1,17 @@
-//! The API Lambda of {= s.step.id =}: the todo REST API on DynamoDB, for a single tenant{% if s.sign_in %}, for signed-in users{% endif %}.
+//! The API Lambda of {= s.step.id =}: the todo REST API on DynamoDB, {% if s.multi_tenant %}many lists per signed-in user, each list a tenant of one shared table (the pool model){% if s.sharing %}, shared with other users by email{% endif %}{% else %}for a single tenant{% if s.sign_in %}, for signed-in users{% endif %}{% endif %}.
 //!
 //! Everything interesting lives in the runtime crates; this entry point only wires them.
 //! The same binary serves locally when it is not running in Lambda (see `todo_api::host`).
 
 use std::sync::Arc;
 
+{% if s.multi_tenant -%}
+use todo_api::{AppState, AuthConfig, {% if s.sharing %}CognitoDirectory, {% endif %}Config, TokenVerifier, host, router};
+use todo_storage::DynamoPool;
+{%- else -%}
 use todo_api::{{% if s.sign_in %}AppState, AuthConfig, Config, TokenVerifier, host, router{% else %}AppState, Config, host, router{% endif %}};
 use todo_storage::DynamoStore;
+{%- endif %}
 
 #[tokio::main]
 async fn main() -> Result<(), host::Error> {
@@ -15,7 +20,15 @@ async fn main() -> Result<(), host::Error> {
 {%- if s.sign_in %}
     let verifier = TokenVerifier::new(AuthConfig::from_env()?)?;
 {%- endif %}
+{%- if s.multi_tenant %}
+    let aws = host::aws_config().await;
+    // Each tenant's items are reached with credentials scoped to that tenant (TENANT_ROLE_ARN).
+    let pool = DynamoPool::from_env(&aws, &config.table_name)?;
+    let state = AppState::pool(Arc::new(pool), verifier){% if s.sharing %}
+        .with_sharing(Arc::new(CognitoDirectory::from_env(&aws)?)){% endif %};
+{%- else %}
     let store = DynamoStore::from_env(&config.table_name).await;
     let state = AppState::single_tenant(Arc::new(store)){% if s.sign_in %}.with_sign_in(verifier){% endif %};
+{%- endif %}
     host::run(router(state, &config.allowed_origin), config.port).await
 }

@@ -1,3 +1,12 @@
+{%- let first_load -%}
+{%- if s.multi_tenant -%} "GET /lists", "GET /lists/list-1/todos" {%- else -%} "GET /todos" {%- endif -%}
+{%- endlet -%}
+{%- let first_load_tokens -%}
+{%- if s.multi_tenant -%} `Bearer ${FAKE_ID_TOKEN}`, `Bearer ${FAKE_ID_TOKEN}` {%- else -%} `Bearer ${FAKE_ID_TOKEN}` {%- endif -%}
+{%- endlet -%}
+{%- let todos -%}
+{%- if s.multi_tenant -%} /lists/list-1/todos {%- else -%} /todos {%- endif -%}
+{%- endlet -%}
 // Who sees the todos: nobody without a session. Signing in and out, the ID token on every
 // API call, and what happens when the API or Cognito ends the session.
 import { render, screen, within } from "@testing-library/react";
@@ -71,8 +80,8 @@ describe("signing in", () => {
 
     expect(await screen.findByRole("checkbox", { name: "Buy milk" })).toBeTruthy();
     expect(within(screen.getByRole("banner")).getByText("ada@example.test")).toBeTruthy();
-    expect(api.requests).toEqual(["GET /todos"]);
-    expect(api.authorizations).toEqual([`Bearer ${FAKE_ID_TOKEN}`]);
+    expect(api.requests).toEqual([{= first_load =}]);
+    expect(api.authorizations).toEqual([{= first_load_tokens =}]);
   });
 
   it("restores a stored session without asking to sign in", async () => {
@@ -80,7 +89,7 @@ describe("signing in", () => {
 
     expect(await screen.findByRole("checkbox", { name: "Buy milk" })).toBeTruthy();
     expect(screen.queryByRole("heading", { name: "Sign in" })).toBeNull();
-    expect(api.authorizations).toEqual([`Bearer ${FAKE_ID_TOKEN}`]);
+    expect(api.authorizations).toEqual([{= first_load_tokens =}]);
   });
 });
 
@@ -94,7 +103,7 @@ describe("while signed in", () => {
     await user.click(screen.getByRole("checkbox", { name: "Buy milk" }));
     await screen.findByText("1 of 1 done");
 
-    expect(api.authorizations).toEqual([`Bearer ${FAKE_ID_TOKEN}`, "Bearer fake-id-token-2"]);
+    expect(api.authorizations).toEqual([{= first_load_tokens =}, "Bearer fake-id-token-2"]);
   });
 
   it("signs out: back to the sign-in screen with a notice, and the todos are gone", async () => {
@@ -108,7 +117,7 @@ describe("while signed in", () => {
     expect(screen.queryByText("Buy milk")).toBeNull();
     expect(screen.queryByText("ada@example.test")).toBeNull();
     expect(await auth.currentUser()).toBeNull();
-    expect(api.requests).toEqual(["GET /todos"]);
+    expect(api.requests).toEqual([{= first_load =}]);
   });
 
   it("can sign in again after signing out", async () => {
@@ -137,7 +146,7 @@ describe("when the session ends on its own", () => {
     expect(screen.getByRole("status").textContent).toBe(SESSION_ENDED_NOTICE);
     expect(screen.queryByText("Buy milk")).toBeNull();
     expect(signOutCount(auth.calls)).toBe(1);
-    expect(api.requests).toEqual(["GET /todos", 'PATCH /todos/todo-1 {"done":true}', 'PATCH /todos/todo-2 {"done":true}']);
+    expect(api.requests).toEqual([{= first_load =}, 'PATCH {= todos =}/todo-1 {"done":true{% if s.sharing %},"version":1{% endif %}}', 'PATCH {= todos =}/todo-2 {"done":true{% if s.sharing %},"version":1{% endif %}}']);
   });
 
   it("signs out when the very first load is refused, without a loop", async () => {
@@ -148,7 +157,7 @@ describe("when the session ends on its own", () => {
     expect(await screen.findByRole("heading", { name: "Sign in" })).toBeTruthy();
     expect(screen.getByRole("status").textContent).toBe(SESSION_ENDED_NOTICE);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(api.requests).toEqual(["GET /todos"]);
+    expect(api.requests).toEqual(["GET {% if s.multi_tenant %}/lists{% else %}/todos{% endif %}"]);
     expect(signOutCount(auth.calls)).toBe(1);
   });
 
@@ -161,7 +170,7 @@ describe("when the session ends on its own", () => {
 
     expect(await screen.findByRole("heading", { name: "Sign in" })).toBeTruthy();
     expect(screen.getByRole("status").textContent).toBe(SESSION_ENDED_NOTICE);
-    expect(api.requests).toEqual(["GET /todos"]);
+    expect(api.requests).toEqual([{= first_load =}]);
   });
 
   it("stays signed in when Cognito cannot be reached to refresh the token, and says so", async () => {
@@ -170,7 +179,7 @@ describe("when the session ends on its own", () => {
     );
 
     const alert = await screen.findByRole("alert");
-    expect(alert.textContent).toContain("Could not load your todos: Could not reach the sign-in service");
+    expect(alert.textContent).toContain("Could not load your {% if s.multi_tenant %}lists{% else %}todos{% endif %}: Could not reach the sign-in service");
     expect(screen.getByRole("button", { name: "Sign out" })).toBeTruthy();
     expect(signOutCount(auth.calls)).toBe(0);
     expect(api.requests).toEqual([]);

@@ -2,11 +2,24 @@
 // the sign-in screen without one, and ends the session when the user signs out or the API
 // refuses the token, so a todo request is only ever made with a session.
 import { useCallback, useEffect, useMemo, useState } from "react";
+{%- if s.multi_tenant %}
+import { AuthFailure, type AuthClient, type SignedInUser } from "../auth.ts";
+import { createListApi } from "../listApi.ts";
+{%- else %}
 import { createTodoApi } from "../api.ts";
 import { AuthFailure, type AuthClient, type SignedInUser } from "../auth.ts";
+{%- endif %}
 import { AccountBar } from "./AccountBar.tsx";
+{%- if s.signup %}
+import { AccountScreens } from "./AccountScreens.tsx";
+{%- else %}
 import { SignInScreen } from "./SignInScreen.tsx";
+{%- endif %}
+{%- if s.multi_tenant %}
+import { ListsPage } from "./ListsPage.tsx";
+{%- else %}
 import { TodoPage } from "./TodoPage.tsx";
+{%- endif %}
 
 export const SIGNED_OUT_NOTICE = "You have signed out.";
 export const SESSION_ENDED_NOTICE = "Your session has expired or was ended. Sign in again to see your todos.";
@@ -71,7 +84,7 @@ export function SessionGate({ auth, apiUrl }: Props) {
         </main>
       );
     case "signedOut":
-      return <SignInScreen auth={auth} notice={session.notice} onSignedIn={signedIn} />;
+      return <{% if s.signup %}AccountScreens{% else %}SignInScreen{% endif %} auth={auth} notice={session.notice} onSignedIn={signedIn} />;
     case "signedIn":
       return <SignedInPage auth={auth} apiUrl={apiUrl} user={session.user} onEnd={endSession} />;
   }
@@ -93,7 +106,7 @@ function SignedInPage({ auth, apiUrl, user, onEnd }: SignedInPageProps) {
       ended = true;
       onEnd(notice);
     };
-    const api = createTodoApi(apiUrl, {
+    const api = {% if s.multi_tenant %}createListApi{% else %}createTodoApi{% endif %}(apiUrl, {
       async idToken() {
         try {
           return await auth.idToken();
@@ -110,7 +123,13 @@ function SignedInPage({ auth, apiUrl, user, onEnd }: SignedInPageProps) {
   return (
     <>
       <AccountBar email={user.email} onSignOut={() => end(SIGNED_OUT_NOTICE)} />
+{%- if s.sharing %}
+      <ListsPage api={api} email={user.email} />
+{%- else if s.multi_tenant %}
+      <ListsPage api={api} />
+{%- else %}
       <TodoPage api={api} />
+{%- endif %}
     </>
   );
 }

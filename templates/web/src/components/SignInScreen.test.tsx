@@ -10,7 +10,11 @@ function renderScreen(options: FakeAuthOptions = {}, notice: string | null = nul
   const auth = fakeAuth(options);
   const onSignedIn = vi.fn();
   const user = userEvent.setup();
+{%- if s.signup %}
+  render(<SignInScreen auth={auth} notice={notice} onSignedIn={onSignedIn} onCreateAccount={vi.fn()} onConfirmAccount={vi.fn()} />);
+{%- else %}
   render(<SignInScreen auth={auth} notice={notice} onSignedIn={onSignedIn} />);
+{%- endif %}
   return { auth, onSignedIn, user };
 }
 

@@ -1,19 +1,26 @@
 // The sign-in screen: email and password, then a new password when the account still has the
 // temporary one an administrator gave it. Every failure is said in words the user can act on.
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
-import { AuthFailure, type AuthClient, type SignedInUser } from "../auth.ts";
+import { {% if s.signup %}AUTH_MESSAGES, {% endif %}AuthFailure, type AuthClient, type SignedInUser } from "../auth.ts";
 
 interface Props {
   auth: AuthClient;
   /** Why the user is here (signed out, session ended); null on a first visit. */
   notice: string | null;
   onSignedIn: (user: SignedInUser) => void;
+{%- if s.signup %}
+  /** The address to start with, e.g. of an account just confirmed. */
+  initialEmail?: string;
+  onCreateAccount: () => void;
+  /** The account is not confirmed yet: go and enter its code. */
+  onConfirmAccount: (email: string, password: string) => void;
+{%- endif %}
 }
 
-export function SignInScreen({ auth, notice, onSignedIn }: Props) {
+export function SignInScreen({ auth, notice, onSignedIn{% if s.signup %}, initialEmail = "", onCreateAccount, onConfirmAccount{% endif %} }: Props) {
   const id = useId();
   const [step, setStep] = useState<"credentials" | "newPassword">("credentials");
-  const [email, setEmail] = useState("");
+  const [email, setEmail] = useState({% if s.signup %}initialEmail{% else %}""{% endif %});
   const [password, setPassword] = useState("");
   const [newPassword, setNewPassword] = useState("");
   const [repeated, setRepeated] = useState("");
@@ -166,8 +173,23 @@ export function SignInScreen({ auth, notice, onSignedIn }: Props) {
           <button type="submit" disabled={busy}>
             {busy ? "Signing in…" : "Sign in"}
           </button>
+{%- if s.signup %}
+          {error === AUTH_MESSAGES.notConfirmed && (
+            <button type="button" className="secondary" onClick={() => onConfirmAccount(email.trim(), password)}>
+              Enter confirmation code
+            </button>
+          )}
+{%- endif %}
         </div>
       </form>
+{%- if s.signup %}
+      <p className="switch-screen">
+        New here?{" "}
+        <button type="button" className="link" disabled={busy} onClick={onCreateAccount}>
+          Create an account
+        </button>
+      </p>
+{%- endif %}
     </main>
   );
 }

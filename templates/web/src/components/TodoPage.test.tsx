@@ -1,3 +1,6 @@
+{%- let todos -%}
+{%- if s.multi_tenant -%} /lists/list-1/todos {%- else -%} /todos {%- endif -%}
+{%- endlet -%}
 // Changing todos: add (with validation), toggle, edit, delete, and how failures are shown.
 import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
@@ -10,7 +13,7 @@ import { FAKE_API_URL, installFakeApi, type FakeApiOptions } from "../test/fakeA
 async function renderPage(options: FakeApiOptions = {}) {
   const api = installFakeApi(options);
   const user = userEvent.setup();
-  render(<TodoPage api={createTodoApi(FAKE_API_URL{% if s.sign_in %}, fakeApiSession(){% endif %})} />);
+  render(<TodoPage api={createTodoApi(FAKE_API_URL{% if s.sign_in %}, fakeApiSession(){% endif %}{% if s.multi_tenant %}, "list-1"{% endif %})} />);
   // The form is enabled once the first load has finished.
   await screen.findByText(/No todos yet|of \d+ done/);
   return { api, user };
@@ -32,7 +35,7 @@ describe("adding", () => {
     expect(await screen.findByRole("checkbox", { name: "Walk the dog" })).toBeTruthy();
     expect(listedTitles()).toEqual(["Buy milk", "Walk the dog"]);
     expect(titleInput().value).toBe("");
-    expect(api.requests).toEqual(["GET /todos", 'POST /todos {"title":"Walk the dog"}']);
+    expect(api.requests).toEqual(["GET {= todos =}", 'POST {= todos =} {"title":"Walk the dog"}']);
     expect(screen.getByText("Added “Walk the dog”.")).toBeTruthy();
   });
 
@@ -53,7 +56,7 @@ describe("adding", () => {
     expect(addButton().disabled).toBe(true);
     expect(screen.getByText("Enter a title.")).toBeTruthy();
     await user.type(titleInput(), "{Enter}");
-    expect(api.requests).toEqual(["GET /todos"]);
+    expect(api.requests).toEqual(["GET {= todos =}"]);
   });
 
   it("explains a title over 200 characters and sends nothing", async () => {
@@ -68,7 +71,7 @@ describe("adding", () => {
     await user.type(titleInput(), "{Backspace}");
     expect(addButton().disabled).toBe(false);
     expect(titleInput().getAttribute("aria-invalid")).toBe("false");
-    expect(api.requests).toEqual(["GET /todos"]);
+    expect(api.requests).toEqual(["GET {= todos =}"]);
   });
 
   it("shows the server's 400 message, keeps the list and the typed title", async () => {
@@ -115,9 +118,9 @@ describe("toggling", () => {
     expect(checkbox("Buy milk").checked).toBe(false);
     expect(api.todos[0]?.done).toBe(false);
     expect(api.requests).toEqual([
-      "GET /todos",
-      'PATCH /todos/todo-1 {"done":true}',
-      'PATCH /todos/todo-1 {"done":false}',
+      "GET {= todos =}",
+      'PATCH {= todos =}/todo-1 {"done":true{% if s.sharing %},"version":1{% endif %}}',
+      'PATCH {= todos =}/todo-1 {"done":false{% if s.sharing %},"version":2{% endif %}}',
     ]);
   });
 
@@ -148,7 +151,7 @@ describe("editing", () => {
 
     expect(await screen.findByRole("checkbox", { name: "Buy oat milk" })).toBeTruthy();
     expect(screen.queryByRole("textbox", { name: /New title/ })).toBeNull();
-    expect(api.requests).toEqual(["GET /todos", 'PATCH /todos/todo-1 {"title":"Buy oat milk"}']);
+    expect(api.requests).toEqual(["GET {= todos =}", 'PATCH {= todos =}/todo-1 {"title":"Buy oat milk"{% if s.sharing %},"version":1{% endif %}}']);
   });
 
   it("saves with the Save button", async () => {
@@ -174,7 +177,7 @@ describe("editing", () => {
     await user.click(screen.getByRole("button", { name: "Cancel" }));
     expect(checkbox("Buy milk")).toBeTruthy();
 
-    expect(api.requests).toEqual(["GET /todos"]);
+    expect(api.requests).toEqual(["GET {= todos =}"]);
   });
 
   it("disables Save for an empty title", async () => {

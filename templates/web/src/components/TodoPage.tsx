@@ -1,4 +1,8 @@
+{%- if s.multi_tenant -%}
+// The todos of the open list: the add form, the list, and the status and error regions.
+{%- else -%}
 // The single page of step 00: the add form, the list, and the status and error regions.
+{%- endif %}
 import type { TodoApi } from "../api.ts";
 import { useTodos } from "../useTodos.ts";
 import { ActionErrorBanner } from "./ActionErrorBanner.tsx";
@@ -11,8 +15,12 @@ export function TodoPage({ api }: { api: TodoApi }) {
   const { list } = todos;
 
   return (
+{%- if s.multi_tenant %}
+    <div className="todo-page">
+{%- else %}
     <main className="page">
       <h1>Todos</h1>
+{%- endif %}
       <AddTodoForm adding={todos.adding} disabled={list.status !== "ready"} onAdd={todos.add} />
       {todos.actionError && <ActionErrorBanner message={todos.actionError} onDismiss={todos.dismissError} />}
       {/* Always rendered, so screen readers are already watching it when text arrives. */}
@@ -27,6 +35,6 @@ export function TodoPage({ api }: { api: TodoApi }) {
         ) : (
           <TodoList todos={list.todos} busyIds={todos.busyIds} onUpdate={todos.update} onRemove={todos.remove} />
         ))}
-    </main>
+    {% if s.multi_tenant %}</div>{% else %}</main>{% endif %}
   );
 }

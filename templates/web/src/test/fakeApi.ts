@@ -4,9 +4,12 @@ import { vi } from "vitest";
 import type { Todo } from "../api.ts";
 {% if s.sign_in %}import { FAKE_AUTH_CONFIG, FAKE_ID_TOKEN } from "./fakeAuth.ts";
 {% endif %}
+{%- if s.multi_tenant -%}
+import { createFakeLists, type FakeListSeed, type FakeLists } from "./fakeLists.ts";
+{% endif %}
 export const FAKE_API_URL = "https://api.example.test/prod/";
 
-interface CannedResponse {
+{% if s.multi_tenant %}export {% endif %}interface CannedResponse {
   status: number;
   body?: unknown;
 }
@@ -14,13 +17,27 @@ interface CannedResponse {
 export interface FakeApiOptions {
   /** The body of /config.json; null answers 404. Defaults to pointing at FAKE_API_URL{% if s.sign_in %} and the fake user pool{% endif %}. */
   config?: unknown;
+{%- if s.multi_tenant %}
+  /** Titles (or partial todos) the default list starts with, oldest first. */
+  todos?: Array<string | (Partial<Todo> & { title: string })>;
+  /** The lists the store starts with; by default the signed-in user's "Groceries", holding `todos`. */
+  lists?: FakeListSeed[];
+{%- else %}
   /** Titles (or partial todos) the store starts with, oldest first. */
   todos?: Array<string | (Partial<Todo> & { title: string })>;
+{%- endif %}
 }
 
 export interface FakeApi {
+{%- if s.multi_tenant %}
+  /** The first list's todos as the server sees them, for asserting what was saved. */
+  readonly todos: Todo[];
+  /** Every list as the server sees it, and who the requests come from. */
+  readonly lists: FakeLists;
+{%- else %}
   /** The store as the server sees it, for asserting what was saved. */
   readonly todos: Todo[];
+{%- endif %}
   /** "METHOD /path" of every API request, then its JSON body if any, in order. */
   readonly requests: string[];
   /** Answer the next request matching `method` with `response` instead of the store. */
@@ -40,10 +57,15 @@ export function installFakeApi(options: FakeApiOptions = {}): FakeApi {
   const timestamp = () => new Date(Date.UTC(2025, 0, 1, 0, 0, clock++)).toISOString();
   const makeTodo = (fields: Partial<Todo> & { title: string }): Todo => {
     const at = timestamp();
-    return { id: `todo-${nextId++}`, done: false, createdAt: at, updatedAt: at, ...fields };
+    return { id: `todo-${nextId++}`, done: false, createdAt: at, updatedAt: at,{% if s.sharing %} version: 1,{% endif %} ...fields };
   };
+{%- if s.multi_tenant %}
+
+  const lists = createFakeLists(options.lists ?? [{ name: "Groceries", todos: options.todos ?? [] }], makeTodo, timestamp);
+{%- else %}
 
   const todos: Todo[] = (options.todos ?? []).map((t) => makeTodo(typeof t === "string" ? { title: t } : t));
+{%- endif %}
   const requests: string[] = [];
   const failures: Array<{ method: string; response: CannedResponse }> = [];
   let gate: Promise<void> | null = null;
@@ -56,7 +78,7 @@ export function installFakeApi(options: FakeApiOptions = {}): FakeApi {
     }
     const base = new URL(FAKE_API_URL).pathname;
     const path = url.pathname.startsWith(base) ? url.pathname.slice(base.length) : null;
-    const route = `${method} /${path ?? url.pathname}`;
+    const route = `${method} /${path ?? url.pathname}{% if s.sharing %}${url.search}{% endif %}`;
     requests.push(body === undefined ? route : `${route} ${JSON.stringify(body)}`);
 {% if s.sign_in %}    authorizations.push(authorization);
     // As the real API: every todo route needs a valid ID token.
@@ -67,7 +89,15 @@ export function installFakeApi(options: FakeApiOptions = {}): FakeApi {
 {% endif %}
     const failure = failures.findIndex((f) => f.method === method);
     if (failure >= 0) return failures.splice(failure, 1)[0]!.response;
+{%- if s.multi_tenant %}
 
+    return lists.route(method, path ?? "", body, (todoPath, todos) => todoRoute(method, url, todoPath, body, todos));
+  }
+
+  /** The todo routes of one list: `path` is relative to the list, e.g. "todos/todo-1". */
+  function todoRoute(method: string, url: URL, path: string, body: unknown, todos: Todo[]): CannedResponse {
+{%- else %}
+{% endif %}
     if (path === "todos" && method === "GET") return { status: 200, body: { todos } };
     if (path === "todos" && method === "POST") {
       const title = validTitle(body);
@@ -81,12 +111,21 @@ export function installFakeApi(options: FakeApiOptions = {}): FakeApi {
     const index = todos.findIndex((t) => t.id === decodeURIComponent(match[1]!));
     if (index < 0) return { status: 404, body: { error: "not_found", message: "todo not found" } };
     if (method === "DELETE") {
+{%- if s.sharing %}
+      const version = url.searchParams.get("version");
+      if (version !== null && Number(version) !== todos[index]!.version) return conflict();
+{%- endif %}
       todos.splice(index, 1);
       return { status: 204 };
     }
     if (method === "PATCH") {
-      const changes = body as { title?: unknown; done?: unknown };
+      const changes = body as { title?: unknown; done?: unknown{% if s.sharing %}; version?: unknown{% endif %} };
+{%- if s.sharing %}
+      if (changes.version !== undefined && changes.version !== todos[index]!.version) return conflict();
+      const updated = { ...todos[index]!, updatedAt: timestamp(), version: todos[index]!.version + 1 };
+{%- else %}
       const updated = { ...todos[index]!, updatedAt: timestamp() };
+{%- endif %}
       if (changes.title !== undefined) {
         const title = validTitle(changes);
         if (title === null) return validationError();
@@ -112,7 +151,14 @@ export function installFakeApi(options: FakeApiOptions = {}): FakeApi {
   vi.stubGlobal("fetch", fakeFetch);
 
   return {
+{%- if s.multi_tenant %}
+    get todos() {
+      return lists.all[0]?.todos ?? [];
+    },
+    lists,
+{%- else %}
     todos,
+{%- endif %}
     requests,
 {% if s.sign_in %}    authorizations,
     acceptedTokens,
@@ -139,4 +185,8 @@ function validTitle(body: unknown): string | null {
 
 function validationError(): CannedResponse {
   return { status: 400, body: { error: "validation", message: "title must be 1 to 200 characters" } };
-}
+}{% if s.sharing %}
+
+function conflict(): CannedResponse {
+  return { status: 409, body: { error: "conflict", message: "the todo has changed since the version you sent; reload it and try again" } };
+}{% endif %}

@@ -13,6 +13,11 @@ export const FAKE_AUTH_CONFIG: AuthConfig = {
 
 /** The ID token of every fake session until a test changes it; the fake API accepts it. */
 export const FAKE_ID_TOKEN = "fake-id-token-1";
+{%- if s.signup %}
+
+/** The confirmation code in every email the fake sends. */
+export const FAKE_CODE = "123456";
+{%- endif %}
 
 export interface FakeAccount {
   password: string;
@@ -38,6 +43,10 @@ export interface FakeAuth extends AuthClient {
   failNext(method: Method, failure: AuthFailure): void;
   /** Let the session's refresh token expire: idToken() rejects with "sessionExpired". */
   expireSession(): void;
+{%- if s.signup %}
+  /** The accounts by email, as Cognito keeps them. */
+  readonly accounts: Readonly<Record<string, FakeAccount>>;
+{%- endif %}
   /** Hold every call until the returned function is called. */
   pause(): () => void;
 }
@@ -102,6 +111,32 @@ export function fakeAuth(options: FakeAuthOptions = {}): FakeAuth {
       if (signedIn === null) throw new AuthFailure("sessionExpired", AUTH_MESSAGES.sessionExpired);
       return fake.token;
     },
+{%- if s.signup %}
+    async signUp(email, password) {
+      await enter("signUp", email);
+      if (accounts[email] !== undefined) throw new AuthFailure("accountExists", AUTH_MESSAGES.accountExists);
+      if (password.length < 12) {
+        throw new AuthFailure("passwordRejected", "Choose another password. Password did not conform with policy: Password not long enough");
+      }
+      accounts[email] = { password, status: "unconfirmed" };
+      return { status: "confirmationRequired", sentTo: hidden(email) };
+    },
+    async confirmSignUp(email, code) {
+      await enter("confirmSignUp", email);
+      const account = accounts[email];
+      // Cognito answers an unknown address as a wrong code, so the form reveals nothing.
+      if (account === undefined || code !== FAKE_CODE) throw new AuthFailure("codeMismatch", AUTH_MESSAGES.codeMismatch);
+      if (account.status !== "unconfirmed") throw new AuthFailure("alreadyConfirmed", AUTH_MESSAGES.alreadyConfirmed);
+      accounts[email] = { password: account.password };
+    },
+    async resendSignUpCode(email) {
+      await enter("resendSignUpCode", email);
+      return hidden(email);
+    },
+    get accounts() {
+      return accounts;
+    },
+{%- endif %}
     failNext(method, failure) {
       failures.push({ method, failure });
     },
@@ -120,6 +155,14 @@ export function fakeAuth(options: FakeAuthOptions = {}): FakeAuth {
   return fake;
 }
 
+{% if s.signup -%}
+/** An address as Cognito shows where it sent a code: "a***@e***". */
+function hidden(email: string): string {
+  const [name = "", domain = ""] = email.split("@");
+  return `${name.slice(0, 1)}***@${domain.slice(0, 1)}***`;
+}
+
+{% endif -%}
 /** A session for tests of the todo API client and page alone: always the fake token. */
 export function fakeApiSession(): ApiSession {
   return { idToken: async () => FAKE_ID_TOKEN, onUnauthorized: () => {} };

@@ -3,3 +3,8 @@ import { cleanup } from "@testing-library/react";
 import { afterEach } from "vitest";
 
 afterEach(() => cleanup());
+{%- if s.multi_tenant %}
+
+// The open list is kept in the address: every test starts from the front page.
+afterEach(() => window.history.replaceState(null, "", "/"));
+{%- endif %}

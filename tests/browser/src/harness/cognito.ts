@@ -56,6 +56,28 @@ export function cognito(stack: StackInfo) {
       });
     },
 
+    /** A user who signed up and confirmed their address, as step02's sign-up does. */
+    async register(email: string, password: string): Promise<void> {
+      await call("SignUp", {
+        ClientId: auth.userPoolClientId,
+        Username: email,
+        Password: password,
+        UserAttributes: [{ Name: "email", Value: email }],
+      });
+      await call("AdminConfirmSignUp", { UserPoolId: auth.userPoolId, Username: email });
+    },
+
+    /** The user's `sub`, the id the API knows them by. */
+    async userId(email: string): Promise<string> {
+      const user = await call<{ UserAttributes: { Name: string; Value: string }[] }>("AdminGetUser", {
+        UserPoolId: auth.userPoolId,
+        Username: email,
+      });
+      const sub = user.UserAttributes.find((attribute) => attribute.Name === "sub")?.Value;
+      if (!sub) throw new Error(`${email} has no sub`);
+      return sub;
+    },
+
     /** Removes a user if it exists, so a journey can start from "not invited yet". */
     async removeUser(email: string): Promise<void> {
       try {

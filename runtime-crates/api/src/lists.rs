@@ -1,0 +1,375 @@
+//! The multi-tenant routes (step02 on): a signed-in user's todo lists, each list a tenant,
+//! and with sharing on (step03) the list's members.
+//!
+//! Every route of a list goes through [`ListAccess`] first: the caller's entry for the list
+//! in their list index (a GetItem with the Lambda's own credentials) says whether they may
+//! see it, and as what; without one the answer is 404, whatever the route. Only then is
+//! the list's partition opened, through a handle whose credentials reach that tenant alone.
+//! The owner/member rules are todo-tenancy's [`access`](todo_tenancy::access) table.
+//!
+//! Writes that touch both the partition and the index are ordered so that a failure
+//! half-way never gives anyone access they should not have, and retrying finishes the job:
+//! access is granted last (the index entry is written after the partition's items) and
+//! revoked first (the index entry is deleted before anything else).
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::routing::{delete, get};
+use axum::{Extension, Json, Router};
+use serde::{Deserialize, Serialize};
+use todo_auth::Caller;
+use todo_directory::UserDirectory;
+use todo_domain::{
+    AddMemberRequest, ApiError, CreateTodoRequest, ListNameRequest, ListRecord, Member, Membership,
+    Role, TenantId, Timestamp, UpdateListTodoRequest, VersionedTodo,
+};
+use todo_storage::{PoolStore, TenantPartition};
+use todo_tenancy::{Action, TenantContext, caller_user_id};
+
+use crate::HttpError;
+use crate::extract::{JsonBody, TodoIdParam, UserIdParam, VersionQuery, path_param};
+
+/// What the list handlers share.
+#[derive(Clone)]
+pub(crate) struct PoolState {
+    pub(crate) pool: Arc<dyn PoolStore>,
+    /// `Some` when lists can be shared (step03): the member routes exist.
+    pub(crate) directory: Option<Arc<dyn UserDirectory>>,
+}
+
+/// The list routes, with the member routes when sharing is on.
+pub(crate) fn routes(state: PoolState) -> Router {
+    let mut router = Router::new()
+        .route("/lists", get(list_lists).post(create_list))
+        .route(
+            "/lists/{listId}",
+            get(get_list).patch(rename_list).delete(delete_list),
+        )
+        .route("/lists/{listId}/todos", get(list_todos).post(create_todo))
+        .route(
+            "/lists/{listId}/todos/{todoId}",
+            get(get_todo).patch(update_todo).delete(delete_todo),
+        );
+    if state.directory.is_some() {
+        router = router
+            .route(
+                "/lists/{listId}/members",
+                get(list_members).post(add_member),
+            )
+            .route("/lists/{listId}/members/{userId}", delete(remove_member));
+    }
+    router.with_state(state)
+}
+
+/// A list as the API returns it: its record and the caller's role on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ListView {
+    pub id: TenantId,
+    pub name: String,
+    pub role: Role,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl ListView {
+    fn new(list: ListRecord, role: Role) -> Self {
+        Self {
+            id: list.id,
+            name: list.name,
+            role,
+            created_at: list.created_at,
+            updated_at: list.updated_at,
+        }
+    }
+}
+
+impl From<Membership> for ListView {
+    fn from(entry: Membership) -> Self {
+        Self {
+            id: entry.list_id,
+            name: entry.name,
+            role: entry.role,
+            created_at: entry.created_at,
+            updated_at: entry.updated_at,
+        }
+    }
+}
+
+/// The body of `GET /lists`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lists {
+    pub lists: Vec<ListView>,
+}
+
+/// The body of `GET /lists/{listId}/todos`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListTodos {
+    pub todos: Vec<VersionedTodo>,
+}
+
+/// The body of `GET /lists/{listId}/members`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Members {
+    pub members: Vec<Member>,
+}
+
+/// The signed-in caller's access to the list in the path, and a handle on that list's
+/// partition. Extracted before anything else of the request (the body included), so a
+/// caller without access learns nothing but 404.
+pub(crate) struct ListAccess {
+    context: TenantContext,
+    partition: Box<dyn TenantPartition>,
+}
+
+impl ListAccess {
+    fn tenant(&self) -> &TenantId {
+        self.context.tenant()
+    }
+}
+
+impl FromRequestParts<PoolState> for ListAccess {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &PoolState,
+    ) -> Result<Self, Self::Rejection> {
+        let user = caller_user_id(signed_in(parts)?)?;
+        let tenant = TenantId::parse_list_id(&path_param(parts, "listId").await?)?;
+        let entry = state.pool.membership(&user, &tenant).await?;
+        let context = TenantContext::resolve(user, tenant, entry)?;
+        let partition = state.pool.open(context.tenant()).await?;
+        Ok(Self { context, partition })
+    }
+}
+
+/// The caller the sign-in layer put in the request.
+fn signed_in(parts: &Parts) -> Result<&Caller, HttpError> {
+    parts.extensions.get::<Caller>().ok_or_else(|| {
+        HttpError(ApiError::internal(
+            "a list route ran without the sign-in layer",
+        ))
+    })
+}
+
+async fn list_lists(
+    State(state): State<PoolState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<Lists>, HttpError> {
+    let user = caller_user_id(&caller)?;
+    let entries = state.pool.memberships(&user).await?;
+    Ok(Json(Lists {
+        lists: entries.into_iter().map(ListView::from).collect(),
+    }))
+}
+
+async fn create_list(
+    State(state): State<PoolState>,
+    Extension(caller): Extension<Caller>,
+    JsonBody(request): JsonBody<ListNameRequest>,
+) -> Result<(StatusCode, Json<ListView>), HttpError> {
+    let name = request.validate()?;
+    let owner = caller_user_id(&caller)?;
+    let list = ListRecord::create(name, owner.clone());
+    let member = Member {
+        user_id: owner.clone(),
+        email: caller.email.clone().unwrap_or_default(),
+        role: Role::Owner,
+    };
+    // A brand-new tenant: the caller owns it by creating it. Its items first, then the
+    // index entry that makes it visible.
+    let partition = state.pool.open(&list.id).await?;
+    partition.create_list(&list, &member).await?;
+    state
+        .pool
+        .put_membership(&owner, &Membership::of(&list, Role::Owner))
+        .await?;
+    Ok((StatusCode::CREATED, Json(ListView::new(list, Role::Owner))))
+}
+
+async fn get_list(access: ListAccess) -> Result<Json<ListView>, HttpError> {
+    access.context.authorize(Action::ReadList)?;
+    let list = access.partition.list(access.tenant()).await?;
+    Ok(Json(ListView::new(list, access.context.role())))
+}
+
+async fn rename_list(
+    State(state): State<PoolState>,
+    access: ListAccess,
+    JsonBody(request): JsonBody<ListNameRequest>,
+) -> Result<Json<ListView>, HttpError> {
+    access.context.authorize(Action::RenameList)?;
+    let name = request.validate()?;
+    let tenant = access.tenant();
+    let list = access.partition.rename_list(tenant, &name).await?;
+    // The name is copied into every index entry, so that GET /lists stays one Query.
+    for member in access.partition.members(tenant).await? {
+        state
+            .pool
+            .rename_membership(&member.user_id, tenant, &list.name, list.updated_at)
+            .await?;
+    }
+    Ok(Json(ListView::new(list, access.context.role())))
+}
+
+async fn delete_list(
+    State(state): State<PoolState>,
+    access: ListAccess,
+) -> Result<StatusCode, HttpError> {
+    access.context.authorize(Action::DeleteList)?;
+    let tenant = access.tenant();
+    // Members lose access first; the owner's entry goes last, so that if anything fails
+    // half-way the owner still sees the list and can delete it again.
+    for member in access.partition.members(tenant).await? {
+        if member.user_id != *access.context.user() {
+            state
+                .pool
+                .remove_membership(&member.user_id, tenant)
+                .await?;
+        }
+    }
+    access.partition.delete_partition(tenant).await?;
+    state
+        .pool
+        .remove_membership(access.context.user(), tenant)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_todos(access: ListAccess) -> Result<Json<ListTodos>, HttpError> {
+    access.context.authorize(Action::ReadTodos)?;
+    let todos = access.partition.todos(access.tenant()).await?;
+    Ok(Json(ListTodos { todos }))
+}
+
+async fn create_todo(
+    access: ListAccess,
+    JsonBody(request): JsonBody<CreateTodoRequest>,
+) -> Result<(StatusCode, Json<VersionedTodo>), HttpError> {
+    access.context.authorize(Action::WriteTodos)?;
+    let new = request.validate()?;
+    let todo = access.partition.create_todo(access.tenant(), new).await?;
+    Ok((StatusCode::CREATED, Json(todo)))
+}
+
+async fn get_todo(
+    access: ListAccess,
+    TodoIdParam(id): TodoIdParam,
+) -> Result<Json<VersionedTodo>, HttpError> {
+    access.context.authorize(Action::ReadTodos)?;
+    Ok(Json(access.partition.todo(access.tenant(), id).await?))
+}
+
+async fn update_todo(
+    access: ListAccess,
+    TodoIdParam(id): TodoIdParam,
+    JsonBody(request): JsonBody<UpdateListTodoRequest>,
+) -> Result<Json<VersionedTodo>, HttpError> {
+    access.context.authorize(Action::WriteTodos)?;
+    let (patch, version) = request.validate()?;
+    let todo = access
+        .partition
+        .update_todo(access.tenant(), id, &patch, version)
+        .await?;
+    Ok(Json(todo))
+}
+
+async fn delete_todo(
+    access: ListAccess,
+    TodoIdParam(id): TodoIdParam,
+    VersionQuery(version): VersionQuery,
+) -> Result<StatusCode, HttpError> {
+    access.context.authorize(Action::WriteTodos)?;
+    access
+        .partition
+        .delete_todo(access.tenant(), id, version)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_members(access: ListAccess) -> Result<Json<Members>, HttpError> {
+    access.context.authorize(Action::ListMembers)?;
+    let mut members = access.partition.members(access.tenant()).await?;
+    // The owner first, then the others in a stable order.
+    members.sort_by_key(|member| member.role);
+    Ok(Json(Members { members }))
+}
+
+async fn add_member(
+    State(state): State<PoolState>,
+    access: ListAccess,
+    Extension(caller): Extension<Caller>,
+    JsonBody(request): JsonBody<AddMemberRequest>,
+) -> Result<(StatusCode, Json<Member>), HttpError> {
+    access.context.authorize(Action::AddMember)?;
+    let email = request.validate()?;
+    let own_email = caller
+        .email
+        .as_deref()
+        .is_some_and(|own| email.matches(own));
+    let directory = state.directory.as_ref().ok_or_else(|| {
+        ApiError::internal("the member routes are on but no user directory is configured")
+    })?;
+    let user = directory.find_by_email(&email).await?.ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "no user is registered with the email {email}; ask them to sign up first, \
+             then share the list again"
+        ))
+    })?;
+    if own_email || user.user_id == *access.context.user() {
+        return Err(HttpError(ApiError::validation(
+            "you own this list already; share it with someone else's email",
+        )));
+    }
+    let tenant = access.tenant();
+    let member = Member {
+        user_id: user.user_id,
+        email: user.email,
+        role: Role::Member,
+    };
+    match access.partition.add_member(tenant, &member).await {
+        Ok(()) => {}
+        // Already on the list. If an earlier share stopped before writing the index entry,
+        // finish it now instead of reporting a conflict nobody can resolve.
+        Err(ApiError::Conflict(message)) => {
+            if state
+                .pool
+                .membership(&member.user_id, tenant)
+                .await?
+                .is_some()
+            {
+                return Err(HttpError(ApiError::Conflict(message)));
+            }
+        }
+        Err(other) => return Err(HttpError(other)),
+    }
+    let list = access.partition.list(tenant).await?;
+    state
+        .pool
+        .put_membership(&member.user_id, &Membership::of(&list, Role::Member))
+        .await?;
+    Ok((StatusCode::CREATED, Json(member)))
+}
+
+async fn remove_member(
+    State(state): State<PoolState>,
+    access: ListAccess,
+    UserIdParam(target): UserIdParam,
+) -> Result<StatusCode, HttpError> {
+    let own = target == *access.context.user();
+    access.context.authorize(Action::RemoveMember { own })?;
+    let tenant = access.tenant();
+    if access.partition.member(tenant, &target).await?.is_none() {
+        return Err(HttpError(ApiError::NotFound(format!(
+            "user {target} is not on this list"
+        ))));
+    }
+    // Access goes first, so the member is refused from the very next request.
+    state.pool.remove_membership(&target, tenant).await?;
+    access.partition.remove_member(tenant, &target).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,187 @@
+//! The multi-tenant API (step02's lists, step03's sharing) on `MemoryPool` and
+//! `MemoryDirectory`, with tokens signed by todo-test-support's test keys.
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::http::{Method, StatusCode};
+use common::Api;
+use common::lists::{self, User};
+use serde_json::json;
+use todo_api::{AllowedOrigin, AppState, AuthConfig, MemoryDirectory, TokenVerifier};
+use todo_domain::UserId;
+use todo_storage::MemoryPool;
+use todo_test_support::tokens::{CLIENT_ID, JwksServer, POOL_ID, REGION, TestKey, id_claims};
+
+/// The test pool's key and JWKS, and three registered users.
+struct World {
+    key: TestKey,
+    _jwks: JwksServer,
+    verifier: TokenVerifier,
+    pool: Arc<MemoryPool>,
+    directory: Arc<MemoryDirectory>,
+}
+
+const USERS: [(&str, &str); 3] = [
+    ("0190b8a4-0000-7000-8000-00000000a11c", "alice@example.com"),
+    ("0190b8a4-0000-7000-8000-000000000b0b", "bob@example.com"),
+    (
+        "0190b8a4-0000-7000-8000-0000000ma11e",
+        "mallory@example.com",
+    ),
+];
+
+impl World {
+    async fn start() -> Self {
+        let key = TestKey::first();
+        let jwks = JwksServer::start(&[&key]).await;
+        let config = AuthConfig::cognito(REGION, POOL_ID, CLIENT_ID).with_jwks_url(&jwks.url);
+        let directory = MemoryDirectory::new();
+        for (sub, email) in USERS {
+            directory.add(UserId::new(sub).unwrap(), email);
+        }
+        Self {
+            key,
+            _jwks: jwks,
+            verifier: TokenVerifier::new(config).unwrap(),
+            pool: Arc::new(MemoryPool::new()),
+            directory: Arc::new(directory),
+        }
+    }
+
+    /// Step02's state: lists, no sharing.
+    fn step02(&self) -> Api {
+        let state = AppState::pool(self.pool.clone(), self.verifier.clone());
+        assert!(state.requires_sign_in() && !state.shares_lists());
+        Api::from_state(state, &AllowedOrigin::Any)
+    }
+
+    /// Step03's state: the same, with sharing.
+    fn step03(&self) -> Api {
+        let state = AppState::pool(self.pool.clone(), self.verifier.clone())
+            .with_sharing(self.directory.clone());
+        assert!(state.shares_lists());
+        Api::from_state(state, &AllowedOrigin::Any)
+    }
+
+    /// The `n`th user, signed in on `api`.
+    fn user(&self, api: &Api, n: usize) -> User {
+        let (sub, email) = USERS[n];
+        let mut claims = id_claims();
+        claims["sub"] = json!(sub);
+        claims["cognito:username"] = json!(sub);
+        claims["email"] = json!(email);
+        User {
+            api: api.with_token(&self.key.sign(&claims)),
+            id: sub.to_owned(),
+            email: email.to_owned(),
+        }
+    }
+}
+
+#[tokio::test]
+async fn step02_lists_lifecycle() {
+    let world = World::start().await;
+    let api = world.step02();
+    lists::lists_lifecycle(&world.user(&api, 0)).await;
+    // Everything of the deleted list is gone; what is left is the remaining list's record,
+    // its owner, and the owner's index entry.
+    assert_eq!(world.pool.item_count(), 3);
+}
+
+#[tokio::test]
+async fn step02_bad_input_is_a_4xx() {
+    let world = World::start().await;
+    lists::bad_input_is_a_4xx(&world.user(&world.step02(), 0)).await;
+}
+
+#[tokio::test]
+async fn step02_an_outsider_is_refused_everywhere() {
+    let world = World::start().await;
+    let api = world.step02();
+    lists::outsider_is_refused_everywhere(&world.user(&api, 0), &world.user(&api, 2)).await;
+}
+
+#[tokio::test]
+async fn step02_has_no_member_routes() {
+    let world = World::start().await;
+    let api = world.step02();
+    let owner = world.user(&api, 0);
+    let list = lists::create_list(&owner, "mine").await;
+    lists::share(&owner, &list, USERS[1].1)
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    owner
+        .api
+        .call(Method::GET, &format!("/lists/{}/members", list.id))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    lists::remove(&owner, &list, USERS[0].0)
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    // The version field works in step02 too: one todo code path for both steps.
+    let todo = lists::create_todo(&owner, &list, "t").await;
+    owner
+        .api
+        .json(
+            Method::PATCH,
+            &format!("/lists/{}/todos/{}", list.id, todo.todo.id),
+            json!({"done": true, "version": 7}),
+        )
+        .await
+        .assert_error(StatusCode::CONFLICT, "conflict");
+}
+
+#[tokio::test]
+async fn step02_every_route_needs_a_token_and_todos_are_gone() {
+    let world = World::start().await;
+    let api = world.step02();
+    for (method, path) in [
+        (Method::GET, "/lists"),
+        (Method::POST, "/lists"),
+        (Method::GET, "/lists/0190b8a4-7f3e-7c4d-9a1b-2c3d4e5f6a7b"),
+        (
+            Method::GET,
+            "/lists/0190b8a4-7f3e-7c4d-9a1b-2c3d4e5f6a7b/todos",
+        ),
+    ] {
+        api.call(method, path)
+            .await
+            .assert_error(StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+    let health = api.call(Method::GET, "/health").await;
+    assert_eq!(health.status, StatusCode::OK);
+    // The single-tenant routes do not exist in the multi-tenant steps.
+    world
+        .user(&api, 0)
+        .api
+        .call(Method::GET, "/todos")
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+}
+
+#[tokio::test]
+async fn step03_sharing_rules() {
+    let world = World::start().await;
+    let api = world.step03();
+    let [owner, member, outsider] = [0, 1, 2].map(|n| world.user(&api, n));
+    lists::sharing_rules(&owner, &member, &outsider).await;
+    // The deleted list left nothing behind: what remains is the list the outsider check
+    // made (record, owner, one todo, the owner's index entry).
+    assert_eq!(world.pool.item_count(), 4);
+}
+
+#[tokio::test]
+async fn step03_an_outsider_is_refused_everywhere() {
+    let world = World::start().await;
+    let api = world.step03();
+    lists::outsider_is_refused_everywhere(&world.user(&api, 0), &world.user(&api, 2)).await;
+}
+
+#[tokio::test]
+async fn step03_concurrent_edits_conflict() {
+    let world = World::start().await;
+    let api = world.step03();
+    lists::concurrent_edits(&world.user(&api, 0), &world.user(&api, 1)).await;
+}

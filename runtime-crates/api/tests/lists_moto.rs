@@ -1,0 +1,149 @@
+//! The isolation suite on emulated AWS, configured as the local runner configures step02
+//! and step03: real Cognito users signing in on moto and calling the router with their ID
+//! tokens; lists in DynamoDB served by moto, each tenant's items reached through a client
+//! with credentials from STS AssumeRole (moto's STS; moto does not enforce the session
+//! policy, so the API's own authorization and the handles' scope checks are what is
+//! exercised here — the policy itself is checked in todo-tenancy's tests).
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use common::Api;
+use common::lists::{self, User};
+use todo_api::{AllowedOrigin, AppState, AuthConfig, TokenVerifier};
+use todo_directory::CognitoDirectory;
+use todo_storage::DynamoPool;
+use todo_test_support::{COGNITO_REGION, MotoCognito, MotoDynamo, TABLE_NAME, TENANT_ROLE_ARN};
+
+const PASSWORD: &str = "Correct-Horse-Battery-9";
+const EMAILS: [&str; 3] = [
+    "alice@example.com",
+    "bob@example.com",
+    "mallory@example.com",
+];
+
+struct Aws {
+    cognito: MotoCognito,
+    dynamo: MotoDynamo,
+    /// The variables the local runner would set.
+    env: HashMap<&'static str, String>,
+    /// (sub, email, ID token) of each registered user.
+    users: Vec<(String, String, String)>,
+}
+
+impl Aws {
+    async fn start() -> Self {
+        let (cognito, dynamo) = tokio::join!(MotoCognito::start(), MotoDynamo::start());
+        let pool_id = cognito.create_user_pool("todo-users").await;
+        let client_id = cognito.create_app_client(&pool_id, "spa").await;
+        let mut users = Vec::new();
+        for email in EMAILS {
+            let sub = cognito
+                .create_confirmed_user(&pool_id, &client_id, email, PASSWORD)
+                .await;
+            let tokens = cognito.sign_in(&client_id, email, PASSWORD).await;
+            users.push((sub, email.to_owned(), tokens.id_token));
+        }
+        let env = HashMap::from([
+            ("AWS_REGION", COGNITO_REGION.to_owned()),
+            ("COGNITO_JWKS_URL", cognito.jwks_url(&pool_id)),
+            ("COGNITO_USER_POOL_ID", pool_id),
+            ("COGNITO_CLIENT_ID", client_id),
+            ("TENANT_ROLE_ARN", TENANT_ROLE_ARN.to_owned()),
+        ]);
+        Self {
+            cognito,
+            dynamo,
+            env,
+            users,
+        }
+    }
+
+    fn lookup(&self) -> impl Fn(&str) -> Option<String> + '_ {
+        |name| self.env.get(name).cloned()
+    }
+
+    /// Step02's state, built as its `main` builds it.
+    fn step02(&self) -> AppState {
+        let verifier = TokenVerifier::new(AuthConfig::from_lookup(self.lookup()).unwrap()).unwrap();
+        let pool =
+            DynamoPool::from_lookup(&self.dynamo.sdk_config(), TABLE_NAME, self.lookup()).unwrap();
+        AppState::pool(Arc::new(pool), verifier)
+    }
+
+    /// Step03's state: step02's, with sharing through the Cognito user pool.
+    fn step03(&self) -> AppState {
+        let directory =
+            CognitoDirectory::from_lookup(&self.cognito.sdk_config(), self.lookup()).unwrap();
+        self.step02().with_sharing(Arc::new(directory))
+    }
+
+    fn user(&self, api: &Api, n: usize) -> User {
+        let (sub, email, token) = &self.users[n];
+        User {
+            api: api.with_token(token),
+            id: sub.clone(),
+            email: email.clone(),
+        }
+    }
+
+    /// The items of a partition, read directly (with the base test credentials).
+    async fn partition(&self, pk: &str) -> Vec<HashMap<String, AttributeValue>> {
+        self.dynamo
+            .client()
+            .query()
+            .table_name(TABLE_NAME)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
+            .send()
+            .await
+            .unwrap()
+            .items
+            .unwrap_or_default()
+    }
+}
+
+#[tokio::test]
+async fn step02_isolation_on_aws() {
+    let aws = Aws::start().await;
+    let api = Api::from_state(aws.step02(), &AllowedOrigin::Any);
+    let [alice, _, mallory] = [0, 1, 2].map(|n| aws.user(&api, n));
+    lists::lists_lifecycle(&alice).await;
+    lists::outsider_is_refused_everywhere(&alice, &mallory).await;
+    lists::bad_input_is_a_4xx(&mallory).await;
+}
+
+#[tokio::test]
+async fn step03_sharing_and_isolation_on_aws() {
+    let aws = Aws::start().await;
+    let api = Api::from_state(aws.step03(), &AllowedOrigin::Any);
+    let [alice, bob, mallory] = [0, 1, 2].map(|n| aws.user(&api, n));
+    let deleted = lists::sharing_rules(&alice, &bob, &mallory).await;
+    assert!(
+        aws.partition(&format!("TENANT#{}", deleted.id))
+            .await
+            .is_empty(),
+        "deleting a list deletes its partition"
+    );
+    assert!(
+        aws.partition(&format!("USER#{}", bob.id)).await.is_empty(),
+        "and the members' index entries"
+    );
+    let owner_entries = aws.partition(&format!("USER#{}", alice.id)).await;
+    assert!(
+        !owner_entries
+            .iter()
+            .any(|item| item["sk"] == AttributeValue::S(format!("LIST#{}", deleted.id))),
+        "and the owner's"
+    );
+}
+
+#[tokio::test]
+async fn step03_concurrent_edits_on_aws() {
+    let aws = Aws::start().await;
+    let api = Api::from_state(aws.step03(), &AllowedOrigin::Any);
+    lists::concurrent_edits(&aws.user(&api, 0), &aws.user(&api, 1)).await;
+}

@@ -1,0 +1,178 @@
+// The open list's name and what the user may do with it: rename it, or delete it after a
+// confirmation{% if s.sharing %}; these and sharing are its owner's alone, and a member may leave it instead{% endif %}.
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent, type RefObject } from "react";
+import type { ListInfo } from "../listApi.ts";
+import { listNameProblem } from "../listName.ts";
+{%- if s.sharing %}
+import type { MemberApi } from "../memberApi.ts";
+{%- endif %}
+import { Confirmation } from "./Confirmation.tsx";
+{%- if s.sharing %}
+import { ShareDialog } from "./ShareDialog.tsx";
+{%- endif %}
+import { TitleField } from "./TitleField.tsx";
+
+interface Props {
+  list: ListInfo;
+  /** A request about the list is in flight; its controls are disabled until it ends. */
+  busy: boolean;
+  onRename: (name: string) => Promise<boolean>;
+  onDelete: () => Promise<boolean>;
+{%- if s.sharing %}
+  onLeave: () => Promise<boolean>;
+  members: MemberApi;
+  /** The signed-in user's address. */
+  email: string;
+{%- endif %}
+}
+
+type Mode = "view" | "renaming" | "confirmingDelete"{% if s.sharing %} | "confirmingLeave" | "sharing"{% endif %};
+
+/** The header's buttons, which get focus back when what they opened closes. */
+type Button = "rename" | "delete"{% if s.sharing %} | "leave" | "share"{% endif %};
+
+export function ListHeader({ list, busy, onRename, onDelete{% if s.sharing %}, onLeave, members, email{% endif %} }: Props) {
+  const id = useId();
+  const [mode, setMode] = useState<Mode>("view");
+  const [draft, setDraft] = useState(list.name);
+  const [focusTarget, setFocusTarget] = useState<Button | null>(null);
+  const inputRef = useRef<HTMLInputElement>(null);
+  const buttons: Record<Button, RefObject<HTMLButtonElement | null>> = {
+    rename: useRef<HTMLButtonElement>(null),
+    delete: useRef<HTMLButtonElement>(null),
+{%- if s.sharing %}
+    leave: useRef<HTMLButtonElement>(null),
+    share: useRef<HTMLButtonElement>(null),
+{%- endif %}
+  };
+
+  useEffect(() => {
+    if (mode === "renaming") inputRef.current?.select();
+  }, [mode]);
+
+  useEffect(() => {
+    if (mode !== "view" || busy || focusTarget === null) return;
+    buttons[focusTarget].current?.focus();
+    setFocusTarget(null);
+  }, [mode, busy, focusTarget]);
+
+  /** Back to the header's buttons, focus on `button`. */
+  function back(button: Button) {
+    setMode("view");
+    setFocusTarget(button);
+  }
+
+  function startRenaming() {
+    setDraft(list.name);
+    setMode("renaming");
+  }
+
+  async function save(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (listNameProblem(draft) !== null || busy) return;
+    const name = draft.trim();
+    if (name === list.name || (await onRename(name))) back("rename");
+    else inputRef.current?.focus();
+  }
+
+  function cancelOnEscape(event: KeyboardEvent<HTMLInputElement>) {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      back("rename");
+    }
+  }
+
+  if (mode === "renaming") {
+    const problem = listNameProblem(draft);
+    return (
+      <div className="list-header">
+        <form className="rename-form" aria-label="Rename the list" onSubmit={save}>
+          <TitleField
+            id={`${id}-name`}
+            label="List name"
+            value={draft}
+            onChange={setDraft}
+            problem={problem}
+            disabled={busy}
+            inputRef={inputRef}
+            onKeyDown={cancelOnEscape}
+          >
+            <button type="submit" disabled={busy || problem !== null}>
+              {busy ? "Saving…" : "Save name"}
+            </button>
+            <button type="button" className="secondary" disabled={busy} onClick={() => back("rename")}>
+              Cancel
+            </button>
+          </TitleField>
+        </form>
+      </div>
+    );
+  }
+
+  const ownerActions = (
+    <>
+      <button ref={buttons.rename} type="button" className="secondary" disabled={busy} onClick={startRenaming}>
+        Rename list
+      </button>
+{%- if s.sharing %}
+      <button ref={buttons.share} type="button" className="secondary" disabled={busy} onClick={() => setMode("sharing")}>
+        Share list
+      </button>
+{%- endif %}
+      <button ref={buttons.delete} type="button" className="danger" disabled={busy} onClick={() => setMode("confirmingDelete")}>
+        Delete list
+      </button>
+    </>
+  );
+
+  return (
+    <div className="list-header">
+      <div className="list-title">
+        <h2>{list.name}</h2>
+{%- if s.sharing %}
+        {list.role === "member" && <p className="list-role">Shared with you: you can change its todos; its owner manages the list.</p>}
+{%- endif %}
+      </div>
+      {mode === "confirmingDelete" ? (
+        <Confirmation
+          question={`Delete “${list.name}” and all its todos? This cannot be undone.`}
+          confirm="Yes, delete list"
+          confirming="Deleting…"
+          cancel="Keep list"
+          busy={busy}
+          onConfirm={async () => (await onDelete()) || back("delete")}
+          onCancel={() => back("delete")}
+        />
+{%- if s.sharing %}
+      ) : mode === "confirmingLeave" ? (
+        <Confirmation
+          question={`Leave “${list.name}”? You will no longer see its todos, unless its owner shares it with you again.`}
+          confirm="Yes, leave list"
+          confirming="Leaving…"
+          cancel="Stay"
+          busy={busy}
+          onConfirm={async () => (await onLeave()) || back("leave")}
+          onCancel={() => back("leave")}
+        />
+{%- endif %}
+      ) : (
+{%- if s.sharing %}
+        <div className="list-actions">
+          {list.role === "owner" ? (
+            ownerActions
+          ) : (
+            <button ref={buttons.leave} type="button" className="danger" disabled={busy} onClick={() => setMode("confirmingLeave")}>
+              Leave list
+            </button>
+          )}
+        </div>
+{%- else %}
+        <div className="list-actions">{ownerActions}</div>
+{%- endif %}
+      )}
+{%- if s.sharing %}
+      {mode === "sharing" && <ShareDialog list={list} members={members} email={email} onClose={() => back("share")} />}
+{%- endif %}
+    </div>
+  );
+}
