@@ -134,7 +134,7 @@ fn export_is_complete_and_points_nowhere_into_the_repository() {
         .collect();
     assert_eq!(
         vendored,
-        BTreeSet::from(["api", "auth", "domain", "storage"])
+        BTreeSet::from(["api", "auth", "directory", "domain", "storage", "tenancy"])
     );
     assert!(
         !files

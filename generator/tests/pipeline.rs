@@ -88,7 +88,7 @@ fn generate_writes_the_step_then_has_nothing_left_to_do() {
     assert!(first.status.success(), "{}", text(&first));
     assert!(ws.step_dir().join("README.md").is_file());
     assert!(ws.step_dir().join(".stepgen-manifest").is_file());
-    assert!(text(&first).contains("step01_todo_single_tenant_auth: not rendered yet"));
+    assert!(text(&first).contains("step07_todo_multi_tenant_lambda_containers: not rendered yet"));
     let written = ws.snapshot();
 
     let second = ws.stepgen(&["generate"]);
