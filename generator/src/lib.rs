@@ -3,12 +3,14 @@
 //! The pipeline is `model` (parse and validate the course) → `render` (a pure function from a
 //! step to its files) → `output` (compare with the disk, then write only what changed).
 //! Beside the pipeline, `dev` runs a rendered step on this machine (`stepgen dev`), `verify`
-//! synthesizes, lints and snapshot-checks rendered steps, `deploy` deploys one to AWS.
+//! synthesizes, lints and snapshot-checks rendered steps, `deploy` deploys one to AWS, `invite`
+//! creates a user in a step's user pool.
 
 pub mod deploy;
 pub mod dev;
 pub mod diff;
 pub mod export;
+pub mod invite;
 pub mod model;
 pub mod output;
 pub mod render;

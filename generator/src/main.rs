@@ -143,6 +143,19 @@ enum Command {
     /// Exit codes: 0 deleted (or there was no stack); 1 failed, refused or declined;
     /// 2 unknown step.
     Destroy(stepgen::deploy::DestroyArgs),
+    /// Create a user in a step's Cognito user pool, as an administrator: the first user of a
+    /// step with sign-in (step01 has no sign-up).
+    ///
+    /// Deployed (the default): finds the user pool in the stack's UserPoolId output and has
+    /// Cognito mail the user a temporary password. With --local: the user pool of the stack
+    /// `stepgen dev <STEP>` runs, read from the step's web/public/config.json; no mail is sent
+    /// and the temporary password is printed. At the first sign-in the SPA asks for a new
+    /// password. The address counts as verified.
+    ///
+    /// Exit codes: 0 invited; 1 the user exists already, there is no stack or local stack, or
+    /// the call failed; 2 unknown or unrendered step, a step without sign-in, or an invalid
+    /// email address.
+    Invite(stepgen::invite::InviteArgs),
 }
 
 fn main() -> ExitCode {
@@ -178,6 +191,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => stepgen::verify::run(&cli.course, &course, &out, &args),
         Command::Deploy(args) => stepgen::deploy::deploy(&cli.course, &course, &out, &args),
         Command::Destroy(args) => stepgen::deploy::destroy(&cli.course, &course, &out, &args),
+        Command::Invite(args) => stepgen::invite::run(&cli.course, &course, &out, &args),
     }
 }
 

@@ -2,8 +2,8 @@
 //! command line's `--region` and `--endpoint-url` on top; the caller's account; and the CDK
 //! bootstrap check.
 
-use aws_config::BehaviorVersion;
 use aws_config::meta::region::RegionProviderChain;
+use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
 use aws_sdk_cloudformation::error::DisplayErrorContext;
 
 use super::DeployError;
@@ -23,20 +23,31 @@ pub struct Clients {
     pub environment: Environment,
 }
 
-/// Builds the clients and asks STS whose credentials they carry.
-pub async fn connect(target: &Target) -> Result<Clients, DeployError> {
+/// The usual AWS configuration (environment, profiles, SSO) with the target's region and
+/// endpoint on top; the caller may add more (credentials) before loading it.
+pub fn loader(target: &Target) -> ConfigLoader {
     let region = RegionProviderChain::first_try(target.region.clone().map(aws_config::Region::new))
         .or_default_provider();
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(region);
     if let Some(endpoint) = &target.endpoint_url {
         loader = loader.endpoint_url(endpoint);
     }
-    let config = loader.load().await;
-    let Some(region) = config.region().map(|r| r.to_string()) else {
-        return Err(DeployError::Setup(
+    loader
+}
+
+/// The loaded configuration's region, or an error that says how to set one.
+pub fn region(config: &SdkConfig) -> Result<String, DeployError> {
+    config.region().map(|r| r.to_string()).ok_or_else(|| {
+        DeployError::Setup(
             "no AWS region is configured\n  help: pass --region (e.g. --region eu-west-1), set AWS_REGION, or set a region in your AWS profile".into(),
-        ));
-    };
+        )
+    })
+}
+
+/// Builds the clients and asks STS whose credentials they carry.
+pub async fn connect(target: &Target) -> Result<Clients, DeployError> {
+    let config = loader(target).load().await;
+    let region = region(&config)?;
     let identity = aws_sdk_sts::Client::new(&config)
         .get_caller_identity()
         .send()

@@ -13,9 +13,9 @@
 
 mod assembly;
 mod assets;
-mod aws;
+pub(crate) mod aws;
 mod config;
-mod stack;
+pub(crate) mod stack;
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -119,7 +119,7 @@ pub fn destroy(course_file: &Path, course: &Course, out: &Path, args: &DestroyAr
     exit_code(outcome)
 }
 
-fn exit_code(outcome: Result<(), DeployError>) -> ExitCode {
+pub(crate) fn exit_code(outcome: Result<(), DeployError>) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(DeployError::Usage(message)) => {
@@ -137,7 +137,9 @@ fn exit_code(outcome: Result<(), DeployError>) -> ExitCode {
     }
 }
 
-fn block_on(work: impl Future<Output = Result<(), DeployError>>) -> Result<(), DeployError> {
+pub(crate) fn block_on(
+    work: impl Future<Output = Result<(), DeployError>>,
+) -> Result<(), DeployError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -149,16 +151,16 @@ fn block_on(work: impl Future<Output = Result<(), DeployError>>) -> Result<(), D
 }
 
 /// The step being deployed and where its files are.
-struct StepContext<'a> {
-    step: &'a StepSpec,
+pub(crate) struct StepContext<'a> {
+    pub step: &'a StepSpec,
     /// The CloudFormation stack name, derived from the step as the CDK app derives it.
-    stack_name: String,
-    step_dir: PathBuf,
-    repo: PathBuf,
+    pub stack_name: String,
+    pub step_dir: PathBuf,
+    pub repo: PathBuf,
 }
 
 impl<'a> StepContext<'a> {
-    fn new(
+    pub fn new(
         course_file: &Path,
         course: &'a Course,
         out: &Path,
@@ -192,7 +194,7 @@ impl<'a> StepContext<'a> {
         })
     }
 
-    fn shown(&self, path: &Path) -> String {
+    pub fn shown(&self, path: &Path) -> String {
         path.strip_prefix(&self.repo)
             .unwrap_or(path)
             .display()
@@ -461,7 +463,7 @@ async fn delete_and_watch(
     Ok(())
 }
 
-fn target(args: &TargetArgs) -> aws::Target {
+pub(crate) fn target(args: &TargetArgs) -> aws::Target {
     aws::Target {
         region: args.region.clone(),
         endpoint_url: args.endpoint_url.clone(),
@@ -573,6 +575,6 @@ fn confirm(yes: bool, question: &str) -> Result<bool, DeployError> {
 }
 
 /// Prints a line; a closed stdout does not stop a deployment half-way.
-fn say(line: &str) {
+pub(crate) fn say(line: &str) {
     let _ = writeln!(std::io::stdout(), "{line}");
 }
