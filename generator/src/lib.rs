@@ -14,6 +14,7 @@ pub mod invite;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod table;
 pub mod verify;
 
 use std::io;

@@ -427,27 +427,9 @@ fn list_table(course: &Course) -> String {
             ]
         })
         .collect();
-    let widths: Vec<usize> = (0..header.len())
-        .map(|col| {
-            rows.iter()
-                .map(|r| r[col].len())
-                .chain([header[col].len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
-        padded.join("  ").trim_end().to_string() + "\n"
-    };
-    let mut table = format!("{}\n\n", course.title);
-    table += &line(header.to_vec());
-    for row in &rows {
-        table += &line(row.iter().map(String::as_str).collect());
-    }
-    table
+    format!(
+        "{}\n\n{}",
+        course.title,
+        stepgen::table::aligned(header, &rows)
+    )
 }

@@ -131,17 +131,26 @@ impl Emulator {
             .iter()
             .find(|(key, _)| *key == "Action")
             .map_or("?", |(_, value)| *value);
-        let mut response = self
+        let sent = self
             .agent
             .post(&format!("{}/", self.endpoint))
             .header("Authorization", &self.authorization(signing_name))
-            .send_form(parameters.iter().copied())
-            .map_err(|e| {
-                format!(
-                    "{action}: cannot reach the emulator at {}: {e}",
-                    self.endpoint
-                )
-            })?;
+            .send_form(parameters.iter().copied());
+        self.answer(action, sent)
+    }
+
+    /// The body of a 200 answer; anything else is an error naming the action.
+    fn answer(
+        &self,
+        action: &str,
+        sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<String, String> {
+        let mut response = sent.map_err(|e| {
+            format!(
+                "{action}: cannot reach the emulator at {}: {e}",
+                self.endpoint
+            )
+        })?;
         let status = response.status().as_u16();
         let text = response
             .body_mut()
@@ -170,7 +179,7 @@ impl Emulator {
         action: &str,
         body: &Value,
     ) -> Result<Value, String> {
-        let mut response = self
+        let sent = self
             .agent
             .post(&format!("{}/", self.endpoint))
             .header(
@@ -182,21 +191,8 @@ impl Emulator {
                 &format!("{}.{action}", service.target_prefix),
             )
             .header("Authorization", &self.authorization(service.signing_name))
-            .send(body.to_string())
-            .map_err(|e| {
-                format!(
-                    "{action}: cannot reach the emulator at {}: {e}",
-                    self.endpoint
-                )
-            })?;
-        let status = response.status().as_u16();
-        let text = response
-            .body_mut()
-            .read_to_string()
-            .map_err(|e| format!("{action}: cannot read the emulator's answer: {e}"))?;
-        if status != 200 {
-            return Err(format!("{action} answered HTTP {status}: {text}"));
-        }
+            .send(body.to_string());
+        let text = self.answer(action, sent)?;
         serde_json::from_str(&text).map_err(|e| format!("{action} answered non-JSON ({e}): {text}"))
     }
 }

@@ -309,27 +309,7 @@ fn render_text(repo: &Path, reports: &[StepReport], elapsed: Duration, jobs: usi
         "RESULT",
     ];
     let rows: Vec<[String; 7]> = reports.iter().map(row).collect();
-    let widths: Vec<usize> = (0..header.len())
-        .map(|col| {
-            rows.iter()
-                .map(|r| r[col].len())
-                .chain([header[col].len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
-        padded.join("  ").trim_end().to_owned() + "\n"
-    };
-    let mut text = line(header.to_vec());
-    for row in &rows {
-        text += &line(row.iter().map(String::as_str).collect());
-    }
+    let mut text = crate::table::aligned(header, &rows);
     let shown = |path: &Path| {
         path.strip_prefix(repo)
             .unwrap_or(path)
