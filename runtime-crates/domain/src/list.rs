@@ -76,12 +76,7 @@ impl UserId {
     /// Validates `value` as a user id.
     pub fn new(value: impl Into<String>) -> Result<Self, ApiError> {
         let value = value.into();
-        let well_formed = !value.is_empty()
-            && value.len() <= MAX_USER_ID_LEN
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if well_formed {
+        if crate::tenant::is_key_safe(&value, MAX_USER_ID_LEN) {
             Ok(Self(value))
         } else {
             Err(ApiError::bad_request(

@@ -24,12 +24,7 @@ impl TenantId {
     /// Validates `value` as a tenant id.
     pub fn new(value: impl Into<String>) -> Result<Self, ApiError> {
         let value = value.into();
-        let well_formed = !value.is_empty()
-            && value.len() <= MAX_TENANT_ID_LEN
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if well_formed {
+        if is_key_safe(&value, MAX_TENANT_ID_LEN) {
             Ok(Self(value))
         } else {
             Err(ApiError::bad_request(
@@ -94,6 +89,16 @@ impl fmt::Display for TenantId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// True for 1 to `max_len` ASCII letters, digits, `-` or `_`: an id that can be part of a
+/// storage key (`TENANT#<id>`, `USER#<id>`) without a `#` forging another key.
+pub(crate) fn is_key_safe(value: &str, max_len: usize) -> bool {
+    !value.is_empty()
+        && value.len() <= max_len
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]
