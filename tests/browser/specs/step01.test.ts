@@ -1,7 +1,7 @@
 // step01, the todo app behind a Cognito sign-in, still one tenant: what visitors and users do
 // with it, in Chromium, against the real API, DynamoDB and Cognito on moto (`stepgen dev step01`).
 import { describe, expect, it } from "vitest";
-import { cognito } from "../src/harness/cognito.ts";
+import { cognito, demoUser } from "../src/harness/cognito.ts";
 import { useStepJourneys } from "../src/harness/journeys.ts";
 import type { RunningStack } from "../src/harness/stack.ts";
 import { todoApi } from "../src/steps/step00/todoApi.ts";
@@ -11,13 +11,6 @@ import { signInPage } from "../src/steps/step01/signInPage.ts";
 /** A user an administrator invites during a journey; removed before every test. */
 const INVITED = "invited@example.com";
 const TEMPORARY_PASSWORD = "Temporary-pass-1";
-
-function demoUser(stack: RunningStack): { email: string; password: string } {
-  const user = stack.user;
-  const email = user?.email ?? user?.username;
-  if (!user || !email) throw new Error("stepgen dev step01 announced no demo user");
-  return { email, password: user.password };
-}
 
 /** The API as the demo user, straight from the test process. */
 function demoApi(stack: RunningStack) {

@@ -1,7 +1,7 @@
 // step02, many tenants in one table: a new user signs up, keeps several lists apart, and
 // nobody else sees them. Chromium against the real API, DynamoDB, STS and Cognito on moto.
 import { describe, expect, it } from "vitest";
-import { cognito } from "../src/harness/cognito.ts";
+import { cognito, demoUser } from "../src/harness/cognito.ts";
 import { useStepJourneys } from "../src/harness/journeys.ts";
 import type { RunningStack } from "../src/harness/stack.ts";
 import { todoPage } from "../src/steps/step00/todoPage.ts";
@@ -21,8 +21,8 @@ function apiAs(stack: RunningStack, email: string, password = PASSWORD) {
 const journey = useStepJourneys("step02", {
   // Fresh users per test own nothing; only the demo user's lists need clearing.
   reset: async (stack) => {
-    const demo = stack.user;
-    if (demo) await apiAs(stack, demo.email ?? demo.username ?? "", demo.password).removeEverything();
+    const demo = demoUser(stack);
+    await apiAs(stack, demo.email, demo.password).removeEverything();
   },
 });
 

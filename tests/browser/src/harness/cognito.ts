@@ -3,6 +3,14 @@
 // SPA makes them; moto takes any credentials for the admin actions.
 import type { StackInfo } from "./readyFile.ts";
 
+/** The demo user `stepgen dev` created in the step's user pool. */
+export function demoUser(stack: StackInfo): { email: string; password: string } {
+  const user = stack.user;
+  const email = user?.email ?? user?.username;
+  if (!user || !email) throw new Error(`stepgen dev ${stack.step} announced no demo user`);
+  return { email, password: user.password };
+}
+
 export interface Tokens {
   idToken: string;
   accessToken: string;
