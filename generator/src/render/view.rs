@@ -14,6 +14,8 @@ pub struct StepView<'a> {
     pub web_package: String,
     /// Cargo package and binary name of the API Lambda, e.g. `step00-api`.
     pub api_crate: String,
+    /// Cargo package and binary name of the pre-token-generation trigger, e.g. `step04-token`.
+    pub token_crate: String,
     /// CloudFormation stack name, e.g. `Step00TodoSingleTenantServerless`.
     pub stack_name: String,
     /// The stack's description as a TypeScript string literal (quotes included).
@@ -30,6 +32,10 @@ pub struct StepView<'a> {
     pub signup: bool,
     /// A list's owner shares it with other users.
     pub sharing: bool,
+    /// A pre-token-generation trigger writes the user's tenant (list) ids into the ID token.
+    pub tenant_claims: bool,
+    /// Every request is metered per list and rolled up to the list's owner.
+    pub metering: bool,
 }
 
 impl<'a> StepView<'a> {
@@ -46,6 +52,7 @@ impl<'a> StepView<'a> {
             web_package: format!("{slug}-web"),
             cdk_package: slug,
             api_crate: format!("{}-api", step.id.replace('_', "-")),
+            token_crate: format!("{}-token", step.id.replace('_', "-")),
             stack_name: pascal_case(&step.folder),
             stack_description: ts_string(&format!("stepgen course, {}: {}", step.id, step.title)),
             architecture,
@@ -54,6 +61,8 @@ impl<'a> StepView<'a> {
             multi_tenant: step.features.tenancy != Tenancy::Single,
             signup: step.features.signup,
             sharing: step.features.sharing,
+            tenant_claims: step.features.tenant_claims,
+            metering: step.features.metering,
         }
     }
 }

@@ -1,0 +1,22 @@
+//! The API Lambda of step04: the todo REST API on DynamoDB, many lists per signed-in user, each list a tenant of one shared table (the pool model), shared with other users by email.
+//!
+//! Everything interesting lives in the runtime crates; this entry point only wires them.
+//! The same binary serves locally when it is not running in Lambda (see `todo_api::host`).
+
+use std::sync::Arc;
+
+use todo_api::{AppState, AuthConfig, CognitoDirectory, Config, TokenVerifier, host, router};
+use todo_storage::DynamoPool;
+
+#[tokio::main]
+async fn main() -> Result<(), host::Error> {
+    host::init_tracing();
+    let config = Config::from_env()?;
+    let verifier = TokenVerifier::new(AuthConfig::from_env()?)?;
+    let aws = host::aws_config().await;
+    // Each tenant's items are reached with credentials scoped to that tenant (TENANT_ROLE_ARN).
+    let pool = DynamoPool::from_env(&aws, &config.table_name)?;
+    let state = AppState::pool(Arc::new(pool), verifier)
+        .with_sharing(Arc::new(CognitoDirectory::from_env(&aws)?));
+    host::run(router(state, &config.allowed_origin), config.port).await
+}
