@@ -21,6 +21,8 @@ export interface ApiProps {
   /** Every method but CORS preflights requires an ID token from this pool's app client. */
   readonly userPool: cognito.IUserPool;
   readonly userPoolClient: cognito.IUserPoolClient;
+  /** The CloudWatch namespace of the per-tenant metrics the Lambda writes (EMF lines on stdout). */
+  readonly metricsNamespace: string;
 }
 
 /**
@@ -35,9 +37,10 @@ const ROUTES: Record<string, string[]> = {
   '/lists/{listId}/todos/{todoId}': ['GET', 'PATCH', 'DELETE'],
   '/lists/{listId}/members': ['GET', 'POST'],
   '/lists/{listId}/members/{userId}': ['DELETE'],
+  '/usage': ['GET'],
 };
 
-const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
+export const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
 
 export class Api extends Construct {
   readonly handler: RustFunction;
@@ -66,6 +69,7 @@ export class Api extends Construct {
         COGNITO_CLIENT_ID: props.userPoolClient.userPoolClientId,
         // lambda_http would otherwise prefix every path with the REST API's stage (`/prod/todos`).
         AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH: 'true',
+        METRICS_NAMESPACE: props.metricsNamespace,
       },
     });
     // No grant on the whole table: the handler reaches the users' index with its own role and

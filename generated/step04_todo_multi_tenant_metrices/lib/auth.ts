@@ -2,13 +2,19 @@
 // client the SPA signs in through.
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+
+export interface AuthProps {
+  /** Cognito calls it before it issues tokens, to add the user's tenant ids to the ID token. */
+  readonly preTokenGeneration: lambda.IFunction;
+}
 
 export class Auth extends Construct {
   readonly userPool: cognito.UserPool;
   readonly client: cognito.UserPoolClient;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: AuthProps) {
     super(scope, id);
 
     this.userPool = new cognito.UserPool(this, 'UserPool', {
@@ -33,6 +39,8 @@ export class Auth extends Construct {
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
       // Course stacks are torn down after each lesson; a production pool would be RETAINed.
       removalPolicy: RemovalPolicy.DESTROY,
+      // V1 trigger event: it customizes the ID token only, and the ID token is all the API reads.
+      lambdaTriggers: { preTokenGeneration: props.preTokenGeneration },
     });
 
     this.client = this.userPool.addClient('SpaClient', {

@@ -1,5 +1,6 @@
 // The step's stack: the SPA on CloudFront, the REST API on API Gateway and a Rust Lambda, the
-// todos in DynamoDB, the users in Cognito. Each construct owns one concern; this file only wires them together.
+// todos in DynamoDB, the users in Cognito (a trigger writes their tenant ids into their tokens),
+// usage by tenant in CloudWatch. Each construct owns one concern; this file only wires them together.
 import * as path from 'node:path';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -7,6 +8,8 @@ import type { Construct } from 'constructs';
 import { Api } from './api';
 import { Auth } from './auth';
 import { Data } from './data';
+import { Metering } from './metering';
+import { TenantClaims } from './tenant-claims';
 import { Web } from './web';
 
 /** This step's folder: the Lambda crates and the SPA sit beside the CDK app. */
@@ -22,7 +25,15 @@ export class TodoStack extends Stack {
     super(scope, id, props);
 
     const data = new Data(this, 'Data');
-    const auth = new Auth(this, 'Auth');
+    const tenantClaims = new TenantClaims(this, 'TenantClaims', {
+      table: data.table,
+      crateDir: path.join(STEP_DIR, 'lambdas', 'token'),
+      binaryName: 'step04-token',
+      architecture: props.architecture,
+    });
+    const auth = new Auth(this, 'Auth', { preTokenGeneration: tenantClaims.trigger.function });
+    // One namespace per deployed stack, so steps deployed side by side keep their metrics apart.
+    const metricsNamespace = `TodoSaaS/${this.stackName}`;
     const web = new Web(this, 'Web', { spaDir: path.join(STEP_DIR, 'web') });
     const api = new Api(this, 'Api', {
       table: data.table,
@@ -32,6 +43,11 @@ export class TodoStack extends Stack {
       architecture: props.architecture,
       userPool: auth.userPool,
       userPoolClient: auth.client,
+      metricsNamespace,
+    });
+    const metering = new Metering(this, 'Metering', {
+      namespace: metricsNamespace,
+      apiLogGroup: api.handler.function.logGroup,
     });
     web.publish({
       apiUrl: api.url,
@@ -48,5 +64,6 @@ export class TodoStack extends Stack {
     new CfnOutput(this, 'TableName', { value: data.table.tableName, description: 'DynamoDB table of todos' });
     new CfnOutput(this, 'UserPoolId', { value: auth.userPool.userPoolId, description: 'Cognito user pool of the users' });
     new CfnOutput(this, 'UserPoolClientId', { value: auth.client.userPoolClientId, description: "The SPA's app client" });
+    new CfnOutput(this, 'DashboardUrl', { value: metering.dashboardUrl, description: 'CloudWatch dashboard of usage by tenant' });
   }
 }

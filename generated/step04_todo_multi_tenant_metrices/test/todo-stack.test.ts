@@ -81,8 +81,8 @@ describe('Data', () => {
 describe('Api', () => {
   const rustFunction = { Runtime: 'provided.al2023' };
 
-  test('one Rust Lambda on provided.al2023, x86_64, with its configuration in the environment', () => {
-    template.resourcePropertiesCountIs('AWS::Lambda::Function', rustFunction, 1);
+  test('the API Rust Lambda on provided.al2023, x86_64, with its configuration in the environment', () => {
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', rustFunction, 2);
     template.hasResourceProperties('AWS::Lambda::Function', {
       ...rustFunction,
       Handler: 'bootstrap',
@@ -98,6 +98,7 @@ describe('Api', () => {
           COGNITO_CLIENT_ID: { Ref: Match.stringLikeRegexp('^AuthUserPoolSpaClient') },
           TENANT_ROLE_ARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiTenantAccessRole'), 'Arn'] },
           TABLE_ARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataTable'), 'Arn'] },
+          METRICS_NAMESPACE: 'TodoSaaS/Step04TodoMultiTenantMetrices',
         },
       },
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^ApiHandlerLogs') } },
@@ -117,10 +118,13 @@ describe('Api', () => {
       .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(rolePrefix))
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
 
-  test("the Lambda's own role reaches the users' index only, and may assume the tenant access role", () => {
+  test("the Lambda's own role reaches the users' index and the owners' usage roll-ups only, and may assume the tenant access role", () => {
     const statements = statementsOf('ApiHandlerRole');
     const dynamo = statements.filter((statement) => JSON.stringify(statement.Action).includes('dynamodb:'));
-    expect(dynamo).toEqual([onlyPartitions(indexActions, 'USER#*')]);
+    expect(dynamo).toEqual([
+      onlyPartitions(indexActions, 'USER#*'),
+      onlyPartitions(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], 'OWNER#*'),
+    ]);
     expect(statements).toContainEqual({
       Action: 'sts:AssumeRole',
       Effect: 'Allow',
@@ -156,7 +160,7 @@ describe('Api', () => {
   });
 
   test('logs are kept for 30 days and deleted with the stack', () => {
-    for (const prefix of ['ApiHandlerLogs', 'ApiAccessLogs']) {
+    for (const prefix of ['ApiHandlerLogs', 'ApiAccessLogs', 'TenantClaimsTriggerLogs']) {
       const groups = template.findResources('AWS::Logs::LogGroup', {
         Properties: { RetentionInDays: 30 },
         DeletionPolicy: 'Delete',
@@ -195,6 +199,7 @@ describe('Api', () => {
     ['GET', 'listslistIdmembers'],
     ['POST', 'listslistIdmembers'],
     ['DELETE', 'listslistIdmembersuserId'],
+    ['GET', 'usage'],
   ])('%s on resource %s is proxied to the Lambda', (method, resource) => {
     template.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: method,
@@ -295,10 +300,140 @@ describe('Auth', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
     const open = methods.filter((m) => m.Properties.AuthorizationType !== 'COGNITO_USER_POOLS');
     expect(open.map((m) => m.Properties.HttpMethod)).toEqual(open.map(() => 'OPTIONS'));
-    expect(methods.length - open.length).toBe(14);
+    expect(methods.length - open.length).toBe(15);
     for (const method of methods.filter((m) => m.Properties.HttpMethod !== 'OPTIONS')) {
       expect(method.Properties.AuthorizerId).toEqual({ Ref: expect.stringMatching(/^ApiAuthorizer/) });
     }
+  });
+});
+
+describe('TenantClaims', () => {
+  const triggerArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^TenantClaimsTriggerFunction'), 'Arn'] };
+
+  test('the pre-token-generation trigger is a Rust Lambda that knows only the table', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'provided.al2023',
+      Handler: 'bootstrap',
+      Architectures: ['x86_64'],
+      Timeout: 5,
+      Environment: { Variables: Match.objectEquals({ TABLE_NAME: { Ref: Match.stringLikeRegexp('^DataTable') } }) },
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^TenantClaimsTriggerLogs') } },
+    });
+  });
+
+  test("its own role queries the users' index and writes its own logs, nothing else", () => {
+    const roles = Object.entries(template.findResources('AWS::IAM::Role')).filter(([id]) => id.startsWith('TenantClaimsTriggerRole'));
+    expect(roles).toHaveLength(1);
+    expect(roles[0][1].Properties.ManagedPolicyArns).toBeUndefined();
+    const policies = Object.values(
+      template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^TenantClaimsTriggerRole') }] },
+      }),
+    );
+    expect(policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement)).toEqual([
+      {
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TenantClaimsTriggerLogs/), 'Arn'] },
+      },
+      {
+        Action: 'dynamodb:Query',
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['USER#*'] } },
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^DataTable/), 'Arn'] },
+      },
+    ]);
+  });
+
+  test('the user pool calls it before issuing tokens (V1 event), and only Cognito may invoke it', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      LambdaConfig: Match.objectEquals({ PreTokenGeneration: triggerArn }),
+    });
+    template.resourcePropertiesCountIs('AWS::Lambda::Permission', { FunctionName: triggerArn }, 1);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: triggerArn,
+      Principal: 'cognito-idp.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AuthUserPool'), 'Arn'] },
+    });
+  });
+});
+
+describe('Metering', () => {
+  const namespace = 'TodoSaaS/Step04TodoMultiTenantMetrices';
+  const search = (dimensions: string, metric: string, statistic: string) =>
+    `SEARCH('{"${namespace}",${dimensions}} MetricName="${metric}"', '${statistic}')`;
+
+  interface DashboardBody {
+    widgets: { type: string; properties: { title?: string; metrics?: { expression?: string }[][] } }[];
+  }
+
+  /** The dashboard's body as JSON; its tokens (the region) read `<token>`. */
+  function dashboardBody(): DashboardBody {
+    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboards).toHaveLength(1);
+    const body: string | { 'Fn::Join': [string, unknown[]] } = dashboards[0].Properties.DashboardBody;
+    const text =
+      typeof body === 'string'
+        ? body
+        : body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : '<token>')).join('');
+    return JSON.parse(text);
+  }
+
+  test('the dashboard by tenant finds every series with SEARCH over the namespace and the Owner, ListId dimensions', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'Step04TodoMultiTenantMetrices-by-tenant' });
+    const expressions = dashboardBody()
+      .widgets.flatMap((widget) => widget.properties.metrics ?? [])
+      .flat()
+      .map((metric) => metric.expression);
+    expect(expressions).toEqual([
+      search('Owner,ListId', 'Requests', 'Sum'),
+      search('Owner', 'Requests', 'Sum'),
+      search('Owner,ListId', 'Duration', 'p50'),
+      search('Owner,ListId', 'Duration', 'p90'),
+      search('Owner,ListId', 'ReadCapacityUnits', 'Sum'),
+      search('Owner,ListId', 'WriteCapacityUnits', 'Sum'),
+      search('Owner,ListId', 'StoredItems', 'Maximum'),
+      `SORT(${search('Owner,ListId', 'Requests', 'Sum')}, SUM, DESC, 10)`,
+      `SORT(${search('Owner', 'Requests', 'Sum')}, SUM, DESC, 10)`,
+    ]);
+  });
+
+  test("saved Logs Insights queries read the API's metering records by list, owner, route and status", () => {
+    const queries = Object.values(template.findResources('AWS::Logs::QueryDefinition')).map((query) => query.Properties);
+    expect(queries.map((query) => query.Name)).toEqual([
+      'Step04TodoMultiTenantMetrices/Requests and capacity per list',
+      'Step04TodoMultiTenantMetrices/Requests and capacity per owner',
+      'Step04TodoMultiTenantMetrices/Slowest routes per tenant',
+      'Step04TodoMultiTenantMetrices/Failed requests per tenant',
+    ]);
+    const [perList, perOwner, slowest, failed] = queries.map((query) => query.QueryString as string);
+    for (const query of queries) {
+      expect(query.LogGroupNames).toEqual([{ Ref: expect.stringMatching(/^ApiHandlerLogs/) }]);
+      expect(query.QueryString).toMatch(/^filter ispresent\(Requests\)\n/);
+    }
+    expect(perList).toMatch(/sum\(ReadCapacityUnits\).*sum\(WriteCapacityUnits\).*max\(StoredItems\).* by Owner, ListId\n/);
+    expect(perOwner).toMatch(/sum\(Requests\).*count_distinct\(ListId\).* by Owner\n/);
+    expect(slowest).toMatch(/pct\(Duration, 90\).* by ListId, method, route\n\| sort p90Ms desc/);
+    expect(failed).toMatch(/\| filter status >= 400\n.* by Owner, ListId, method, route, status\n/);
+  });
+
+  test('the dashboard URL is an output', () => {
+    template.hasOutput('DashboardUrl', {
+      Value: {
+        'Fn::Join': [
+          '',
+          [
+            'https://',
+            { Ref: 'AWS::Region' },
+            '.console.aws.amazon.com/cloudwatch/home?region=',
+            { Ref: 'AWS::Region' },
+            '#dashboards/dashboard/',
+            { Ref: Match.stringLikeRegexp('^MeteringDashboard') },
+          ],
+        ],
+      },
+    });
   });
 });
 
@@ -368,9 +503,10 @@ describe('Web', () => {
   });
 });
 
-test('outputs the API URL, the site URL, the table name and the user pool', () => {
+test('outputs the API URL, the site URL, the table name, the user pool and the usage dashboard', () => {
   expect(Object.keys(template.findOutputs('*')).sort()).toEqual([
     'ApiUrl',
+    'DashboardUrl',
     'SiteUrl',
     'TableName',
     'UserPoolClientId',

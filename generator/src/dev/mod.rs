@@ -7,6 +7,7 @@
 //! of what to create and how to configure the API (`template`, `provision`, `functions`);
 //! `process` owns the children and their shutdown, `tools` the external programs.
 
+mod cognito_bridge;
 mod functions;
 mod process;
 mod provision;
@@ -32,6 +33,8 @@ use tools::{cargo, npm, python};
 pub const DEFAULT_SPA_PORT: u16 = 5173;
 pub const DEFAULT_API_PORT: u16 = 3000;
 pub const DEFAULT_EMULATOR_PORT: u16 = 4566;
+pub const DEFAULT_COGNITO_PORT: u16 = 4567;
+pub const DEFAULT_TRIGGER_PORT: u16 = 3001;
 
 /// The local "account": moto's default account id, and a region for the SDKs.
 const REGION: &str = "us-east-1";
@@ -267,6 +270,10 @@ struct Ports {
     spa: u16,
     api: u16,
     emulator: u16,
+    /// The Cognito bridge, in front of the emulator's user pools.
+    cognito: u16,
+    /// The pre-token-generation trigger, when the step has one.
+    trigger: u16,
 }
 
 fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
@@ -287,6 +294,8 @@ fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
     let spa_url = format!("http://127.0.0.1:{}/", ports.spa);
     let api_url = format!("http://127.0.0.1:{}/", ports.api);
     let emulator_url = format!("http://127.0.0.1:{}/", ports.emulator);
+    let cognito_url = format!("http://127.0.0.1:{}/", ports.cognito);
+    let trigger_url = format!("http://127.0.0.1:{}/", ports.trigger);
 
     // The emulator and the dev server need nothing from the template: they start now and come
     // up while the app synthesizes and the API compiles.
@@ -335,10 +344,24 @@ fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
 
     let rust_functions = functions::rust_functions(&template, &cdk_out);
     let api = api_function(&rust_functions)?;
+    let trigger = cognito_bridge::trigger_in(&template)
+        .map(|config| trigger_function(&rust_functions, config))
+        .transpose()?;
     let metadata = cargo::workspace_metadata(session)?;
-    let binary = cargo::binary_of(&metadata, &api.crate_dir)
-        .map_err(|reason| DevError::Setup(format!("function {}: {reason}", api.logical_id)))?;
-    let executables = cargo::build(session, std::slice::from_ref(&binary))?;
+    let binary_of = |function: &functions::RustFunction| {
+        cargo::binary_of(&metadata, &function.crate_dir).map_err(|reason| {
+            DevError::Setup(format!("function {}: {reason}", function.logical_id))
+        })
+    };
+    let binary = binary_of(api)?;
+    let trigger_binary = trigger
+        .map(|(function, _)| binary_of(function))
+        .transpose()?;
+    let binaries: Vec<_> = [Some(binary.clone()), trigger_binary.clone()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let executables = cargo::build(session, &binaries)?;
 
     let waited = process::wait_until(
         "the emulator (moto)",
@@ -350,7 +373,10 @@ fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
     )?;
     stage("emulator", &format!("ready (waited {})", seconds(waited)));
     let emulator = Emulator::new(&emulator_url, REGION);
-    let run_locally = BTreeSet::from([api.logical_id]);
+    let run_locally: BTreeSet<&str> = [Some(api.logical_id), trigger.map(|(f, _)| f.logical_id)]
+        .into_iter()
+        .flatten()
+        .collect();
     let provisioned = provision_all(&emulator, &template, &run_locally)?;
 
     let mut locals = Locals::new(REGION, ACCOUNT);
@@ -360,35 +386,83 @@ fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
             locals.set_attribute(&resource.logical_id, attribute, value);
         }
     }
-    let spa_config =
-        spa_config::local_config(&template, &cdk_out, &locals, &api_url, &emulator_url)
-            .map_err(DevError::Setup)?;
+    let has_user_pool = provisioned
+        .iter()
+        .any(|p| p.kind == "AWS::Cognito::UserPool");
+    if has_user_pool {
+        cognito_bridge::start(
+            ports.cognito,
+            cognito_bridge::BridgeConfig {
+                emulator_url: emulator_url.clone(),
+                trigger: trigger.map(|(_, version)| (trigger_url.clone(), version)),
+                region: REGION.to_owned(),
+            },
+        )
+        .map_err(|source| DevError::Io {
+            context: format!("cannot start the Cognito bridge on {cognito_url}"),
+            source,
+        })?;
+        stage(
+            "cognito",
+            &format!("the bridge to the emulator's user pools listens on {cognito_url}"),
+        );
+    }
+    let spa_config = spa_config::local_config(&template, &cdk_out, &locals, &api_url, &cognito_url)
+        .map_err(DevError::Setup)?;
     write_spa_config(&web_dir, &spa_config)?;
     stage(
         "spa",
         &format!("web/public/config.json points the SPA at {api_url}"),
     );
 
-    let overrides = local_environment(&ports, &emulator_url);
+    if let (Some((function, _)), Some(trigger_binary)) = (trigger, &trigger_binary) {
+        let overrides = local_environment(ports.trigger, &ports, &emulator_url);
+        let environment = functions::environment(function, &template, &locals, &overrides)
+            .map_err(DevError::Setup)?;
+        let trigger_log = session.log("trigger.log");
+        session.children.spawn(
+            &format!("the token trigger ({})", trigger_binary.bin),
+            function_command(
+                &session.repo,
+                &executables[&trigger_binary.bin],
+                &environment,
+            ),
+            &trigger_log,
+        )?;
+        let waited = process::wait_until(
+            "the token trigger",
+            &trigger_log,
+            API_TIMEOUT,
+            &session.stop,
+            &mut session.children,
+            || listens(ports.trigger),
+        )?;
+        stage(
+            "trigger",
+            &format!(
+                "{} ({}) runs on every token the bridge issues (waited {})",
+                trigger_binary.bin,
+                function.logical_id,
+                seconds(waited)
+            ),
+        );
+    }
+
+    let overrides = local_environment(ports.api, &ports, &emulator_url);
     let mut environment =
         functions::environment(api, &template, &locals, &overrides).map_err(DevError::Setup)?;
     if let Some(pool) = environment.get("COGNITO_USER_POOL_ID") {
-        // In AWS the API finds the pool's signing keys from its id; here they are the emulator's.
-        let jwks = format!("{emulator_url}{pool}/.well-known/jwks.json");
+        // In AWS the API finds the pool's signing keys from its id; here the bridge publishes
+        // the emulator's and its own.
+        let jwks = format!("{cognito_url}{pool}/.well-known/jwks.json");
         environment.insert("COGNITO_JWKS_URL".to_owned(), jwks);
     }
-    let mut command = Command::new(&executables[&binary.bin]);
-    command
-        .current_dir(&session.repo)
-        // Never the real account's session or profile, and never the Lambda host.
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_LAMBDA_RUNTIME_API")
-        .envs(&environment);
     let api_log = session.log("api.log");
-    session
-        .children
-        .spawn(&format!("the API ({})", binary.bin), command, &api_log)?;
+    session.children.spawn(
+        &format!("the API ({})", binary.bin),
+        function_command(&session.repo, &executables[&binary.bin], &environment),
+        &api_log,
+    )?;
     let waited = process::wait_until(
         "the API",
         &api_log,
@@ -419,17 +493,59 @@ fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
         session,
         options,
         [&spa_url, &api_url, &emulator_url],
+        has_user_pool.then_some(cognito_url.as_str()),
         &provisioned,
         &spa_config,
         started.elapsed(),
     )
 }
 
-/// What the API's environment gets on this machine whatever the template says: its port, the
-/// SPA's origin (by either name of the loopback host), the emulator, a region and dummy keys.
-fn local_environment(ports: &Ports, emulator_url: &str) -> BTreeMap<String, String> {
+/// A local function's process: its binary with `environment`, and nothing of the real account.
+fn function_command(
+    repo: &Path,
+    executable: &Path,
+    environment: &BTreeMap<String, String>,
+) -> Command {
+    let mut command = Command::new(executable);
+    command
+        .current_dir(repo)
+        // Never the real account's session or profile, and never the Lambda host.
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .envs(environment);
+    command
+}
+
+/// The function the template's user pool calls before issuing tokens, and the event version.
+fn trigger_function<'a, 't>(
+    functions: &'a [functions::RustFunction<'t>],
+    config: cognito_bridge::TriggerConfig,
+) -> Result<
+    (
+        &'a functions::RustFunction<'t>,
+        cognito_bridge::EventVersion,
+    ),
+    DevError,
+> {
+    functions
+        .iter()
+        .find(|f| f.logical_id == config.function)
+        .map(|f| (f, config.version))
+        .ok_or_else(|| {
+            DevError::Setup(format!(
+                "the user pool's pre-token-generation trigger {} is not a Rust function of the step; `stepgen dev` runs only those",
+                config.function
+            ))
+        })
+}
+
+/// What a local function's environment gets on this machine whatever the template says: its
+/// port, the SPA's origin (by either name of the loopback host), the emulator, a region and
+/// dummy keys.
+fn local_environment(port: u16, ports: &Ports, emulator_url: &str) -> BTreeMap<String, String> {
     [
-        ("PORT", ports.api.to_string()),
+        ("PORT", port.to_string()),
         (
             "ALLOWED_ORIGIN",
             format!("http://127.0.0.1:{0},http://localhost:{0}", ports.spa),
@@ -453,6 +569,7 @@ fn announce(
     session: &Session,
     options: &Options,
     [spa_url, api_url, emulator_url]: [&str; 3],
+    cognito_url: Option<&str>,
     provisioned: &[Provisioned],
     spa_config: &serde_json::Value,
     elapsed: Duration,
@@ -473,6 +590,11 @@ fn announce(
     say(&format!(
         "  emulator  {emulator_url}  (moto: any credentials, region {REGION})"
     ));
+    if let Some(cognito_url) = cognito_url {
+        say(&format!(
+            "  cognito   {cognito_url}  (the emulator's user pools, with token refresh and the step's trigger)"
+        ));
+    }
     let table_names: Vec<&str> = tables.values().copied().collect();
     say(&format!("  tables    {}", or_none(&table_names.join(", "))));
     match user {
@@ -492,6 +614,7 @@ fn announce(
             "spa": spa_url,
             "api": api_url,
             "emulator": emulator_url,
+            "cognito": cognito_url,
             "tables": tables,
             "user": user,
             "spaConfig": spa_config,
@@ -590,6 +713,8 @@ fn pick_ports() -> Result<Ports, DevError> {
         emulator: pick(DEFAULT_EMULATOR_PORT, "emulator")?,
         api: pick(DEFAULT_API_PORT, "API")?,
         spa: pick(DEFAULT_SPA_PORT, "SPA")?,
+        cognito: pick(DEFAULT_COGNITO_PORT, "Cognito bridge")?,
+        trigger: pick(DEFAULT_TRIGGER_PORT, "token trigger")?,
     })
 }
 
@@ -661,6 +786,15 @@ fn http_agent(timeout: Duration) -> ureq::Agent {
         .proxy(None)
         .build()
         .into()
+}
+
+/// True when something listens on the loopback `port` (the trigger answers only POST).
+fn listens(port: u16) -> bool {
+    std::net::TcpStream::connect_timeout(
+        &std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        Duration::from_secs(1),
+    )
+    .is_ok()
 }
 
 /// True when `url` answers 200.

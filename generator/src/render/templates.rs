@@ -64,12 +64,18 @@ step_files! {
     CdkLibAuthTs => "cdk/lib/auth.ts" if |s: &StepView| s.sign_in;
     CdkLibRustFunctionTs => "cdk/lib/rust-function.ts";
     CdkLibTenantAccessTs => "cdk/lib/tenant-access.ts" if |s: &StepView| s.multi_tenant;
+    CdkLibTenantClaimsTs => "cdk/lib/tenant-claims.ts" if |s: &StepView| s.tenant_claims;
+    CdkLibMeteringTs => "cdk/lib/metering.ts" if |s: &StepView| s.metering;
     CdkLibWebTs => "cdk/lib/web.ts";
     CdkTestTodoStackTestTs => "cdk/test/todo-stack.test.ts";
 
     // The API Lambda: a thin entry point over runtime-crates/.
     LambdaApiCargoToml => "lambdas/api/Cargo.toml";
     LambdaApiMainRs => "lambdas/api/src/main.rs";
+
+    // The pre-token-generation trigger: writes the user's list ids into their ID token.
+    LambdaTokenCargoToml => "lambdas/token/Cargo.toml" if |s: &StepView| s.tenant_claims;
+    LambdaTokenMainRs => "lambdas/token/src/main.rs" if |s: &StepView| s.tenant_claims;
 
     // The SPA.
     WebIndexHtml => "web/index.html";
@@ -95,6 +101,7 @@ step_files! {
     WebSrcComponentsListsPageTestTsx => "web/src/components/ListsPage.test.tsx" if |s: &StepView| s.multi_tenant;
     WebSrcComponentsListsPageTsx => "web/src/components/ListsPage.tsx" if |s: &StepView| s.multi_tenant;
     WebSrcComponentsLoadFailedPanelTsx => "web/src/components/LoadFailedPanel.tsx";
+    WebSrcComponentsSessionRefreshTestTsx => "web/src/components/SessionRefresh.test.tsx" if |s: &StepView| s.tenant_claims;
     WebSrcComponentsSessionGateTestTsx => "web/src/components/SessionGate.test.tsx" if |s: &StepView| s.sign_in;
     WebSrcComponentsSessionGateTsx => "web/src/components/SessionGate.tsx" if |s: &StepView| s.sign_in;
     WebSrcComponentsShareDialogTestTsx => "web/src/components/ShareDialog.test.tsx" if |s: &StepView| s.sharing;
@@ -108,6 +115,10 @@ step_files! {
     WebSrcComponentsTodoListTsx => "web/src/components/TodoList.tsx";
     WebSrcComponentsTodoPageTestTsx => "web/src/components/TodoPage.test.tsx";
     WebSrcComponentsTodoPageTsx => "web/src/components/TodoPage.tsx";
+    WebSrcComponentsUsageChartTsx => "web/src/components/UsageChart.tsx" if |s: &StepView| s.metering;
+    WebSrcComponentsUsagePageTestTsx => "web/src/components/UsagePage.test.tsx" if |s: &StepView| s.metering;
+    WebSrcComponentsUsagePageTsx => "web/src/components/UsagePage.tsx" if |s: &StepView| s.metering;
+    WebSrcComponentsUsageTableTsx => "web/src/components/UsageTable.tsx" if |s: &StepView| s.metering;
     WebSrcConfigTestTs => "web/src/config.test.ts";
     WebSrcConfigTs => "web/src/config.ts";
     WebSrcListApiTestTs => "web/src/listApi.test.ts" if |s: &StepView| s.multi_tenant;
@@ -121,10 +132,17 @@ step_files! {
     WebSrcTestFakeApiTs => "web/src/test/fakeApi.ts";
     WebSrcTestFakeAuthTs => "web/src/test/fakeAuth.ts" if |s: &StepView| s.sign_in;
     WebSrcTestFakeListsTs => "web/src/test/fakeLists.ts" if |s: &StepView| s.multi_tenant;
+    WebSrcTestFakeUsageTs => "web/src/test/fakeUsage.ts" if |s: &StepView| s.metering;
     WebSrcTestSetupTs => "web/src/test/setup.ts";
     WebSrcTodoTitleTs => "web/src/todoTitle.ts";
+    WebSrcUsageApiTestTs => "web/src/usageApi.test.ts" if |s: &StepView| s.metering;
+    WebSrcUsageApiTs => "web/src/usageApi.ts" if |s: &StepView| s.metering;
+    WebSrcUsagePeriodTestTs => "web/src/usagePeriod.test.ts" if |s: &StepView| s.metering;
+    WebSrcUsagePeriodTs => "web/src/usagePeriod.ts" if |s: &StepView| s.metering;
     WebSrcUseListsTs => "web/src/useLists.ts" if |s: &StepView| s.multi_tenant;
     WebSrcUseTodosTs => "web/src/useTodos.ts";
+    WebSrcUseUsageAddressTs => "web/src/useUsageAddress.ts" if |s: &StepView| s.metering;
+    WebSrcUseUsageTs => "web/src/useUsage.ts" if |s: &StepView| s.metering;
     WebTsconfigJson => "web/tsconfig.json";
     WebViteConfigTs => "web/vite.config.ts";
 }

@@ -1,11 +1,19 @@
-//! Serving the router: in Lambda through `lambda_http`, elsewhere with `axum::serve`.
+//! Serving the router: in Lambda through `lambda_http`, elsewhere with `axum::serve`; and
+//! the same two hosts for a function that answers JSON events ([`run_function`], e.g. a
+//! Cognito trigger).
 //!
 //! One router, two hosts: the code a student runs locally is the code that runs in AWS.
 
+use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Once;
 
 use axum::Router;
+use axum::extract::Json;
+use axum::http::{HeaderName, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Value, json};
 
 /// The error `main` returns; `lambda_http`'s boxed error, so both hosts share it.
 pub type Error = lambda_http::Error;
@@ -42,22 +50,96 @@ pub async fn run(router: Router, port: u16) -> Result<(), Error> {
     if running_in_lambda() {
         lambda_http::run(router).await
     } else {
-        serve_locally(router, port).await
+        serve_locally(router, port, "todo API").await
     }
 }
 
-async fn serve_locally(router: Router, port: u16) -> Result<(), Error> {
+/// Runs `function`, which takes a JSON event and answers JSON (a Cognito user pool trigger
+/// answers the event with its `response` filled in), until the process is told to stop.
+///
+/// In Lambda, through `lambda_runtime`: a failure fails the invocation with its message.
+/// Elsewhere, on `127.0.0.1:<port>`, for a local Cognito emulator or a test to call:
+///
+/// - `POST /` with the event as the body answers 200 with the function's answer, or 500
+///   with `{"errorType", "errorMessage"}`;
+/// - `POST /2015-03-31/functions/{name}/invocations` is Lambda's own Invoke API, so an
+///   emulator configured with this address as its Lambda endpoint can invoke the function
+///   as it would in AWS: a failure is 200 with `X-Amz-Function-Error: Unhandled`.
+pub async fn run_function<F, Fut, E>(
+    name: &'static str,
+    function: F,
+    port: u16,
+) -> Result<(), Error>
+where
+    F: Fn(Value) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Value, E>> + Send + 'static,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    init_tracing();
+    if running_in_lambda() {
+        let handler = lambda_http::service_fn(move |event: lambda_http::LambdaEvent<Value>| {
+            let answer = function(event.payload);
+            async move { answer.await.map_err(Error::from) }
+        });
+        lambda_http::lambda_runtime::run(handler).await
+    } else {
+        serve_locally(function_router(function), port, name).await
+    }
+}
+
+/// The local face of [`run_function`].
+pub fn function_router<F, Fut, E>(function: F) -> Router
+where
+    F: Fn(Value) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Value, E>> + Send + 'static,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let direct = function.clone();
+    Router::new()
+        .route(
+            "/",
+            post(
+                async move |Json(event): Json<Value>| match direct(event).await {
+                    Ok(answer) => Json(answer).into_response(),
+                    Err(error) => {
+                        (StatusCode::INTERNAL_SERVER_ERROR, failure(&error)).into_response()
+                    }
+                },
+            ),
+        )
+        .route(
+            "/2015-03-31/functions/{name}/invocations",
+            post(async move |Json(event): Json<Value>| -> Response {
+                match function(event).await {
+                    Ok(answer) => Json(answer).into_response(),
+                    Err(error) => (
+                        [(HeaderName::from_static("x-amz-function-error"), "Unhandled")],
+                        failure(&error),
+                    )
+                        .into_response(),
+                }
+            }),
+        )
+}
+
+/// A failed invocation's body, as Lambda reports one.
+fn failure(error: &(dyn std::error::Error + 'static)) -> Json<Value> {
+    tracing::error!(%error, "the function failed");
+    Json(json!({ "errorType": "FunctionError", "errorMessage": error.to_string() }))
+}
+
+async fn serve_locally(router: Router, port: u16, name: &str) -> Result<(), Error> {
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .map_err(|e| {
             format!("cannot listen on {address}: {e}; is another server using it? set PORT to pick another port")
         })?;
-    tracing::info!("todo API listening on http://{}", listener.local_addr()?);
+    tracing::info!("{name} listening on http://{}", listener.local_addr()?);
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
-    tracing::info!("todo API stopped");
+    tracing::info!("{name} stopped");
     Ok(())
 }
 

@@ -17,13 +17,16 @@ mod error;
 mod extract;
 pub mod host;
 mod lists;
+mod metered;
 mod routes;
 mod sign_in;
+mod usage;
 
 pub use config::{AllowedOrigin, Config};
 pub use error::{ErrorBody, HttpError};
 pub use extract::{JsonBody, MAX_BODY_BYTES, TodoIdParam, TodoIdPath, UserIdParam, VersionQuery};
 pub use lists::{ListTodos, ListView, Lists, Members};
+pub use metered::metrics_namespace_from_env;
 pub use routes::{AppState, TodoList, router};
 /// Sign-in, re-exported so that a step's `main` needs no dependency of its own on todo-auth.
 pub use todo_auth::{AuthConfig, AuthError, Caller, ConfigError, TokenVerifier};
@@ -32,3 +35,7 @@ pub use todo_auth::{AuthConfig, AuthError, Caller, ConfigError, TokenVerifier};
 #[cfg(feature = "cognito")]
 pub use todo_directory::CognitoDirectory;
 pub use todo_directory::{DirectoryUser, MemoryDirectory, UserDirectory};
+/// Metering, re-exported so that a step's `main` needs no dependency of its own on
+/// todo-metering.
+pub use todo_metering::{DynamoUsageStore, EmfSink, MemorySink, MemoryUsageStore, UsageStore};
+pub use usage::{DayUsage, ListUsage, Period, UsageReport, UsageTotal};

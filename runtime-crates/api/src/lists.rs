@@ -7,6 +7,14 @@
 //! the list's partition opened, through a handle whose credentials reach that tenant alone.
 //! The owner/member rules are todo-tenancy's [`access`](todo_tenancy::access) table.
 //!
+//! With tenant claims on (step04), a list that the caller's token names in its `tenants`
+//! claim is reached the other way round: its partition is opened first and the caller's
+//! member record there says whether they may see it, and as what. The token vouches for
+//! the tenant, the member record — which the owner grants and revokes — decides, so a
+//! member removed after the token was issued is refused at once. A list the token does not
+//! name (joined after sign-in, or left out by the claim's bound) is looked up in the index
+//! as before.
+//!
 //! Writes that touch both the partition and the index are ordered so that a failure
 //! half-way never gives anyone access they should not have, and retrying finishes the job:
 //! access is granted last (the index entry is written after the partition's items) and
@@ -21,10 +29,11 @@ use axum::routing::{delete, get};
 use axum::{Extension, Json, Router};
 use serde::{Deserialize, Serialize};
 use todo_auth::Caller;
+use todo_claims::TenantClaims;
 use todo_directory::UserDirectory;
 use todo_domain::{
     AddMemberRequest, ApiError, CreateTodoRequest, ListNameRequest, ListRecord, Member, Membership,
-    Role, TenantId, Timestamp, UpdateListTodoRequest, VersionedTodo,
+    Role, TenantId, Timestamp, UpdateListTodoRequest, UserId, VersionedTodo,
 };
 use todo_storage::{PoolStore, TenantPartition};
 use todo_tenancy::{Action, TenantContext, caller_user_id};
@@ -38,6 +47,8 @@ pub(crate) struct PoolState {
     pub(crate) pool: Arc<dyn PoolStore>,
     /// `Some` when lists can be shared (step03): the member routes exist.
     pub(crate) directory: Option<Arc<dyn UserDirectory>>,
+    /// Whether the tokens' `tenants` claims are used to reach a list (step04).
+    pub(crate) tenant_claims: bool,
 }
 
 /// The list routes, with the member routes when sharing is on.
@@ -138,8 +149,49 @@ impl FromRequestParts<PoolState> for ListAccess {
         parts: &mut Parts,
         state: &PoolState,
     ) -> Result<Self, Self::Rejection> {
-        let user = caller_user_id(signed_in(parts)?)?;
+        let caller = signed_in(parts)?;
+        let user = caller_user_id(caller)?;
+        let claims = if state.tenant_claims {
+            TenantClaims::parse(
+                caller.tenants.as_deref(),
+                caller.tenants_truncated.as_deref(),
+            )
+        } else {
+            None
+        };
         let tenant = TenantId::parse_list_id(&path_param(parts, "listId").await?)?;
+        let access = if claims.is_some_and(|claims| claims.contains(&tenant)) {
+            Self::from_member_record(state, user, tenant).await?
+        } else {
+            Self::from_index(state, user, tenant).await?
+        };
+        crate::metered::attribute(parts, &access.context, access.partition.as_ref()).await;
+        Ok(access)
+    }
+}
+
+impl ListAccess {
+    /// The token names the list: open its partition and read the caller's member record.
+    async fn from_member_record(
+        state: &PoolState,
+        user: UserId,
+        tenant: TenantId,
+    ) -> Result<Self, ApiError> {
+        tracing::debug!(%tenant, "list access from the token's tenant claims and the member record");
+        let partition = state.pool.open(&tenant).await?;
+        let member = partition.member(&tenant, &user).await?;
+        let context = TenantContext::from_member(user, tenant, member)?;
+        Ok(Self { context, partition })
+    }
+
+    /// The token does not name the list (or claims are off): the caller's index entry
+    /// decides, and only then is the partition opened.
+    async fn from_index(
+        state: &PoolState,
+        user: UserId,
+        tenant: TenantId,
+    ) -> Result<Self, ApiError> {
+        tracing::debug!(%tenant, "list access from the list index");
         let entry = state.pool.membership(&user, &tenant).await?;
         let context = TenantContext::resolve(user, tenant, entry)?;
         let partition = state.pool.open(context.tenant()).await?;
@@ -188,6 +240,7 @@ async fn create_list(
         .pool
         .put_membership(&owner, &Membership::of(&list, Role::Owner))
         .await?;
+    todo_metering::attribute_to_list(&list.id, &owner);
     Ok((StatusCode::CREATED, Json(ListView::new(list, Role::Owner))))
 }
 
@@ -233,6 +286,7 @@ async fn delete_list(
         }
     }
     access.partition.delete_partition(tenant).await?;
+    todo_metering::list_deleted();
     state
         .pool
         .remove_membership(access.context.user(), tenant)
@@ -253,6 +307,7 @@ async fn create_todo(
     access.context.authorize(Action::WriteTodos)?;
     let new = request.validate()?;
     let todo = access.partition.create_todo(access.tenant(), new).await?;
+    todo_metering::add_stored_items(1);
     Ok((StatusCode::CREATED, Json(todo)))
 }
 
@@ -288,6 +343,7 @@ async fn delete_todo(
         .partition
         .delete_todo(access.tenant(), id, version)
         .await?;
+    todo_metering::add_stored_items(-1);
     Ok(StatusCode::NO_CONTENT)
 }
 

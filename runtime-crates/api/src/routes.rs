@@ -12,13 +12,16 @@ use serde::{Deserialize, Serialize};
 use todo_auth::TokenVerifier;
 use todo_directory::UserDirectory;
 use todo_domain::{ApiError, CreateTodoRequest, TenantId, Todo, UpdateTodoRequest};
+use todo_metering::{EmfSink, UsageStore};
 use todo_storage::{PoolStore, TodoStore};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::extract::{JsonBody, MAX_BODY_BYTES, TodoIdPath};
 use crate::lists::{self, PoolState};
+use crate::metered::{Metering, meter_request};
 use crate::sign_in::require_caller;
+use crate::usage::{self, UsageState};
 use crate::{AllowedOrigin, HttpError};
 
 /// What the API serves and how: built once at startup; cloning is cheap (`Arc`s).
@@ -27,11 +30,15 @@ use crate::{AllowedOrigin, HttpError};
 /// - [`AppState::pool`] (step02): `/lists`, each list a tenant, in the pool model; sign-in
 ///   always required.
 /// - [`AppState::with_sharing`] (step03): adds `/lists/{listId}/members`.
+/// - [`AppState::with_tenant_claims`] (step04): lists named in the token's `tenants` claim
+///   are reached through the caller's member record instead of their index entry.
 #[derive(Clone)]
 pub struct AppState {
     routes: Routes,
     /// `Some` when every route but `/health` requires a signed-in caller.
     sign_in: Option<TokenVerifier>,
+    /// `Some` when requests are metered and `/usage` exists (step04).
+    metering: Option<Metering>,
 }
 
 #[derive(Clone)]
@@ -57,6 +64,7 @@ impl AppState {
                 tenant: TenantId::default(),
             }),
             sign_in: None,
+            metering: None,
         }
     }
 
@@ -68,8 +76,10 @@ impl AppState {
             routes: Routes::Pool(PoolState {
                 pool,
                 directory: None,
+                tenant_claims: false,
             }),
             sign_in: Some(verifier),
+            metering: None,
         }
     }
 
@@ -84,6 +94,20 @@ impl AppState {
         self
     }
 
+    /// The same multi-tenant state, reading the `tenants` claim that step04's
+    /// pre-token-generation trigger writes into ID tokens: a list the token names is
+    /// authorized by the caller's member record in the list's own partition (one GetItem
+    /// with the tenant's scoped credentials, which also confirms a member removed since the
+    /// token was issued is gone); any other list by the caller's index entry, as without
+    /// claims. Has no effect on a single-tenant state.
+    #[must_use]
+    pub fn with_tenant_claims(mut self) -> Self {
+        if let Routes::Pool(pool) = &mut self.routes {
+            pool.tenant_claims = true;
+        }
+        self
+    }
+
     /// The same state, with sign-in required: every route but `GET /health` (and CORS
     /// preflights) answers 401 unless the request carries a token `verifier` accepts.
     /// Which tenant a request works on does not change.
@@ -91,6 +115,38 @@ impl AppState {
     pub fn with_sign_in(mut self, verifier: TokenVerifier) -> Self {
         self.sign_in = Some(verifier);
         self
+    }
+
+    /// The same multi-tenant state with per-tenant metering: every signed-in request prints
+    /// one CloudWatch EMF line (to stdout, in `namespace`) and is added to its owner's
+    /// roll-up in `store`; `GET /usage` reports the roll-up. A request is billed to the
+    /// owner of the list it works on (a member's requests too), else to the caller. Has no
+    /// effect on a single-tenant state.
+    #[must_use]
+    pub fn with_metering(
+        mut self,
+        store: Arc<dyn UsageStore>,
+        namespace: impl Into<String>,
+    ) -> Self {
+        if matches!(self.routes, Routes::Pool(_)) {
+            self.metering = Some(Metering::new(store, namespace.into()));
+        }
+        self
+    }
+
+    /// Sends the EMF lines to `sink` instead of stdout (tests capture them this way). Call
+    /// after [`Self::with_metering`].
+    #[must_use]
+    pub fn with_metrics_sink(mut self, sink: Arc<dyn EmfSink>) -> Self {
+        if let Some(metering) = &mut self.metering {
+            metering.set_sink(sink);
+        }
+        self
+    }
+
+    /// Whether requests are metered (and `/usage` exists).
+    pub fn meters_usage(&self) -> bool {
+        self.metering.is_some()
     }
 
     /// Whether the routes require a signed-in caller.
@@ -101,6 +157,11 @@ impl AppState {
     /// Whether lists can be shared (the member routes exist).
     pub fn shares_lists(&self) -> bool {
         matches!(&self.routes, Routes::Pool(pool) if pool.directory.is_some())
+    }
+
+    /// Whether lists named in the token's tenant claims are reached through them.
+    pub fn uses_tenant_claims(&self) -> bool {
+        matches!(&self.routes, Routes::Pool(pool) if pool.tenant_claims)
     }
 }
 
@@ -123,7 +184,10 @@ pub fn router(state: AppState, allowed_origin: &AllowedOrigin) -> Router {
                 get(get_todo).patch(update_todo).delete(delete_todo),
             )
             .with_state(single),
-        Routes::Pool(pool) => lists::routes(pool),
+        Routes::Pool(pool) => match state.metering {
+            Some(metering) => metered_routes(pool, metering),
+            None => lists::routes(pool),
+        },
     };
     // Only these routes, so `/health` stays public; without sign-in they are unchanged.
     let routes = match &state.sign_in {
@@ -143,6 +207,18 @@ pub fn router(state: AppState, allowed_origin: &AllowedOrigin) -> Router {
         // Outermost, so that error responses carry CORS headers too and a browser can read
         // their JSON.
         .layer(cors(allowed_origin))
+}
+
+/// The list routes and `/usage`, each request run under the metering layer. The layer is a
+/// route layer added before sign-in's, so sign-in runs first and the caller is known.
+fn metered_routes(pool: PoolState, metering: Metering) -> Router {
+    let usage = usage::routes(UsageState {
+        pool: pool.pool.clone(),
+        store: metering.store.clone(),
+    });
+    lists::routes(pool)
+        .merge(usage)
+        .route_layer(middleware::from_fn_with_state(metering, meter_request))
 }
 
 fn cors(allowed_origin: &AllowedOrigin) -> CorsLayer {

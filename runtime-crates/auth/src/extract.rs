@@ -24,6 +24,15 @@ pub struct Caller {
     /// The user name (`cognito:username` in ID tokens, `username` in access tokens). In a
     /// pool that signs in by email it is the same as `sub`.
     pub username: String,
+    /// The `tenants` claim verbatim, when the token carries one: the list ids that step04's
+    /// pre-token-generation trigger wrote into the token. Only a hint of where to look (the
+    /// API still reads the caller's member record); todo-claims' `TenantClaims` parses it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenants: Option<String>,
+    /// The `tenants_truncated` claim verbatim: `"true"` when `tenants` holds only the
+    /// newest of the user's lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenants_truncated: Option<String>,
 }
 
 impl<S> FromRequestParts<S> for Caller

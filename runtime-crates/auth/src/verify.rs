@@ -44,6 +44,8 @@ struct Claims {
     #[serde(rename = "cognito:username")]
     cognito_username: Option<String>,
     username: Option<String>,
+    tenants: Option<String>,
+    tenants_truncated: Option<String>,
 }
 
 impl TokenVerifier {
@@ -134,6 +136,8 @@ impl TokenVerifier {
             sub: claims.sub,
             email: claims.email,
             username,
+            tenants: claims.tenants,
+            tenants_truncated: claims.tenants_truncated,
         })
     }
 }

@@ -61,6 +61,8 @@ async fn a_real_id_token_verifies_against_the_emulators_jwks() {
             email: Some("alice@example.com".to_owned()),
             // A pool that signs in by email uses the sub as the user name.
             username: pool.sub.clone(),
+            tenants: None,
+            tenants_truncated: None,
         }
     );
 }

@@ -50,8 +50,22 @@ async fn a_good_id_token_yields_the_caller() {
             sub: "4f1c2a2e-0000-4000-8000-000000000001".to_owned(),
             email: Some("alice@example.com".to_owned()),
             username: "4f1c2a2e-0000-4000-8000-000000000001".to_owned(),
+            tenants: None,
+            tenants_truncated: None,
         }
     );
+}
+
+#[tokio::test]
+async fn the_tenant_claims_are_carried_verbatim() {
+    let key = TestKey::first();
+    let jwks = JwksServer::start(&[&key]).await;
+    let mut claims = id_claims();
+    claims["tenants"] = json!("b a");
+    claims["tenants_truncated"] = json!("true");
+    let caller = jwks.verifier().verify(&key.sign(&claims)).await.unwrap();
+    assert_eq!(caller.tenants.as_deref(), Some("b a"));
+    assert_eq!(caller.tenants_truncated.as_deref(), Some("true"));
 }
 
 #[tokio::test]

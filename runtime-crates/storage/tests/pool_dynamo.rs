@@ -53,7 +53,12 @@ async fn tenant_requests_use_the_tenants_assumed_role_session() {
     let list = pool_contract::create_list(&pool, &owner, "l").await;
     // The credentials that the partition's client signs with are the tenant's assumed-role
     // session, not the base credentials ("testing").
-    let credentials = pool.credentials().for_tenant(&list.id).await.unwrap();
+    let credentials = pool
+        .credentials()
+        .unwrap()
+        .for_tenant(&list.id)
+        .await
+        .unwrap();
     assert_ne!(credentials.access_key_id(), "testing");
     assert!(credentials.session_token().is_some());
     // And the items are where the layout says.
@@ -81,4 +86,22 @@ async fn tenant_requests_use_the_tenants_assumed_role_session() {
         .item
         .unwrap();
     assert_eq!(index["role"], AttributeValue::S("owner".into()));
+}
+
+#[tokio::test]
+async fn an_index_only_pool_reads_the_index_and_opens_no_tenant() {
+    use todo_storage::{MembershipIndex, TenantPartitions};
+    let moto = MotoDynamo::start().await;
+    let owner = pool_contract::user("owner");
+    let list = pool_contract::create_list(&pool(&moto), &owner, "l").await;
+    let index = DynamoPool::index_only(&moto.sdk_config(), TABLE_NAME);
+    assert!(index.credentials().is_none());
+    let entries = index.memberships(&owner).await.unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].list_id, list.id);
+    let Err(error) = index.open(&list.id).await else {
+        panic!("an index-only pool opened a tenant");
+    };
+    assert!(error.is_internal());
+    assert!(error.to_string().contains("index-only"), "{error}");
 }

@@ -12,7 +12,9 @@
 mod cognito;
 mod dynamo;
 mod moto;
+mod tap;
 pub mod tokens;
 
 pub use cognito::{COGNITO_REGION, MotoCognito, SignedIn};
 pub use dynamo::{MOTO_ACCOUNT, MOTO_REGION, MotoDynamo, TABLE_ARN, TABLE_NAME, TENANT_ROLE_ARN};
+pub use tap::{Capacity, CapacityTap};

@@ -27,6 +27,10 @@ export interface ApiProps {
   readonly userPool: cognito.IUserPool;
   readonly userPoolClient: cognito.IUserPoolClient;
 {%- endif %}
+{%- if s.metering %}
+  /** The CloudWatch namespace of the per-tenant metrics the Lambda writes (EMF lines on stdout). */
+  readonly metricsNamespace: string;
+{%- endif %}
 }
 
 /**
@@ -44,13 +48,16 @@ const ROUTES: Record<string, string[]> = {
   '/lists/{listId}/members': ['GET', 'POST'],
   '/lists/{listId}/members/{userId}': ['DELETE'],
 {%- endif %}
+{%- if s.metering %}
+  '/usage': ['GET'],
+{%- endif %}
 {%- else %}
   '/todos': ['GET', 'POST'],
   '/todos/{id}': ['GET', 'PATCH', 'DELETE'],
 {%- endif %}
 };
 
-const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
+{% if s.tenant_claims %}export {% endif %}const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
 
 export class Api extends Construct {
   readonly handler: RustFunction;
@@ -83,6 +90,9 @@ export class Api extends Construct {
 {%- endif %}
         // lambda_http would otherwise prefix every path with the REST API's stage (`/prod/todos`).
         AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH: 'true',
+{%- if s.metering %}
+        METRICS_NAMESPACE: props.metricsNamespace,
+{%- endif %}
       },
     });
 {%- if s.multi_tenant %}

@@ -2,13 +2,23 @@
 // client the SPA signs in through.
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+{%- if s.tenant_claims %}
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+{%- endif %}
 import { Construct } from 'constructs';
+{%- if s.tenant_claims %}
+
+export interface AuthProps {
+  /** Cognito calls it before it issues tokens, to add the user's tenant ids to the ID token. */
+  readonly preTokenGeneration: lambda.IFunction;
+}
+{%- endif %}
 
 export class Auth extends Construct {
   readonly userPool: cognito.UserPool;
   readonly client: cognito.UserPoolClient;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string{% if s.tenant_claims %}, props: AuthProps{% endif %}) {
     super(scope, id);
 
     this.userPool = new cognito.UserPool(this, 'UserPool', {
@@ -38,6 +48,10 @@ export class Auth extends Construct {
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
       // Course stacks are torn down after each lesson; a production pool would be RETAINed.
       removalPolicy: RemovalPolicy.DESTROY,
+{%- if s.tenant_claims %}
+      // V1 trigger event: it customizes the ID token only, and the ID token is all the API reads.
+      lambdaTriggers: { preTokenGeneration: props.preTokenGeneration },
+{%- endif %}
     });
 
     this.client = this.userPool.addClient('SpaClient', {

@@ -1,8 +1,14 @@
 // Isolation in depth for the pool model: the API reaches a tenant's items only with credentials
 // scoped to that tenant. The Lambda's own role reads and writes the users' list index
+{%- if s.metering %}
+// (`USER#<sub>` partitions) and the owners' usage roll-ups (`OWNER#<sub>`), nothing else; for
+// each request on a list it assumes the tenant access role with a session policy naming that
+// list's partition (`TENANT#<listId>`), so a bug in a handler cannot reach another tenant's items.
+{%- else %}
 // (`USER#<sub>` partitions) and nothing else; for each request on a list it assumes the tenant
 // access role with a session policy naming that list's partition (`TENANT#<listId>`), so a bug
 // in a handler cannot reach another tenant's items.
+{%- endif %}
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -13,6 +19,10 @@ import { Construct } from 'constructs';
 const INDEX_ACTIONS = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
 /** What the API does in a tenant's partition: the index's actions and batch or conditional writes. */
 const TENANT_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', ...INDEX_ACTIONS];
+{%- if s.metering %}
+/** What the API does in an owner's usage roll-up: atomic `ADD` updates, reads, and removal with a list. */
+const OWNER_ACTIONS = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
+{%- endif %}
 
 export interface TenantAccessProps {
   readonly table: dynamodb.ITable;
@@ -36,11 +46,16 @@ export class TenantAccess extends Construct {
     this.role.grantAssumeRole(props.apiRole);
 
     props.apiRole.addToPrincipalPolicy(partitionStatement(props.table, INDEX_ACTIONS, 'USER#*'));
+{%- if s.metering %}
+    // Usage is rolled up per owner, across the owner's lists, so it lives outside every tenant's
+    // partition and the API writes it with its own role.
+    props.apiRole.addToPrincipalPolicy(partitionStatement(props.table, OWNER_ACTIONS, 'OWNER#*'));
+{%- endif %}
   }
 }
 
 /** `actions` on the table, for items whose partition key matches `pattern` only. */
-function partitionStatement(table: dynamodb.ITable, actions: string[], pattern: string): iam.PolicyStatement {
+{% if s.tenant_claims %}export {% endif %}function partitionStatement(table: dynamodb.ITable, actions: string[], pattern: string): iam.PolicyStatement {
   return new iam.PolicyStatement({
     actions,
     resources: [table.tableArn],

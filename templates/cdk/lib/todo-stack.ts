@@ -1,5 +1,6 @@
 // The step's stack: the SPA on CloudFront, the REST API on API Gateway and a Rust Lambda, the
-// todos in DynamoDB{% if s.sign_in %}, the users in Cognito{% endif %}. Each construct owns one concern; this file only wires them together.
+// todos in DynamoDB{% if s.sign_in %}, the users in Cognito{% endif %}{% if s.tenant_claims %} (a trigger writes their tenant ids into their tokens){% endif %}{% if s.metering %},
+// usage by tenant in CloudWatch{% endif %}. Each construct owns one concern; this file only wires them together.
 import * as path from 'node:path';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,6 +10,12 @@ import { Api } from './api';
 import { Auth } from './auth';
 {%- endif %}
 import { Data } from './data';
+{%- if s.metering %}
+import { Metering } from './metering';
+{%- endif %}
+{%- if s.tenant_claims %}
+import { TenantClaims } from './tenant-claims';
+{%- endif %}
 import { Web } from './web';
 
 /** This step's folder: the Lambda crates and the SPA sit beside the CDK app. */
@@ -24,8 +31,20 @@ export class TodoStack extends Stack {
     super(scope, id, props);
 
     const data = new Data(this, 'Data');
-{%- if s.sign_in %}
+{%- if s.tenant_claims %}
+    const tenantClaims = new TenantClaims(this, 'TenantClaims', {
+      table: data.table,
+      crateDir: path.join(STEP_DIR, 'lambdas', 'token'),
+      binaryName: '{= s.token_crate =}',
+      architecture: props.architecture,
+    });
+    const auth = new Auth(this, 'Auth', { preTokenGeneration: tenantClaims.trigger.function });
+{%- else if s.sign_in %}
     const auth = new Auth(this, 'Auth');
+{%- endif %}
+{%- if s.metering %}
+    // One namespace per deployed stack, so steps deployed side by side keep their metrics apart.
+    const metricsNamespace = `TodoSaaS/${this.stackName}`;
 {%- endif %}
     const web = new Web(this, 'Web', { spaDir: path.join(STEP_DIR, 'web') });
     const api = new Api(this, 'Api', {
@@ -38,7 +57,16 @@ export class TodoStack extends Stack {
       userPool: auth.userPool,
       userPoolClient: auth.client,
 {%- endif %}
+{%- if s.metering %}
+      metricsNamespace,
+{%- endif %}
     });
+{%- if s.metering %}
+    const metering = new Metering(this, 'Metering', {
+      namespace: metricsNamespace,
+      apiLogGroup: api.handler.function.logGroup,
+    });
+{%- endif %}
 {%- if s.sign_in %}
     web.publish({
       apiUrl: api.url,
@@ -59,6 +87,9 @@ export class TodoStack extends Stack {
 {%- if s.sign_in %}
     new CfnOutput(this, 'UserPoolId', { value: auth.userPool.userPoolId, description: 'Cognito user pool of the users' });
     new CfnOutput(this, 'UserPoolClientId', { value: auth.client.userPoolClientId, description: "The SPA's app client" });
+{%- endif %}
+{%- if s.metering %}
+    new CfnOutput(this, 'DashboardUrl', { value: metering.dashboardUrl, description: 'CloudWatch dashboard of usage by tenant' });
 {%- endif %}
   }
 }

@@ -81,8 +81,8 @@ describe('Data', () => {
 describe('Api', () => {
   const rustFunction = { Runtime: 'provided.al2023' };
 
-  test('one Rust Lambda on provided.al2023, {= s.architecture =}, with its configuration in the environment', () => {
-    template.resourcePropertiesCountIs('AWS::Lambda::Function', rustFunction, 1);
+  test('{% if s.tenant_claims %}the API{% else %}one{% endif %} Rust Lambda on provided.al2023, {= s.architecture =}, with its configuration in the environment', () => {
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', rustFunction, {% if s.tenant_claims %}2{% else %}1{% endif %});
     template.hasResourceProperties('AWS::Lambda::Function', {
       ...rustFunction,
       Handler: 'bootstrap',
@@ -101,6 +101,9 @@ describe('Api', () => {
 {%- if s.multi_tenant %}
           TENANT_ROLE_ARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiTenantAccessRole'), 'Arn'] },
           TABLE_ARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataTable'), 'Arn'] },
+{%- endif %}
+{%- if s.metering %}
+          METRICS_NAMESPACE: 'TodoSaaS/{= s.stack_name =}',
 {%- endif %}
         },
       },
@@ -122,10 +125,17 @@ describe('Api', () => {
       .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(rolePrefix))
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
 
-  test("the Lambda's own role reaches the users' index only, and may assume the tenant access role", () => {
+  test("the Lambda's own role reaches the users' index{% if s.metering %} and the owners' usage roll-ups{% endif %} only, and may assume the tenant access role", () => {
     const statements = statementsOf('ApiHandlerRole');
     const dynamo = statements.filter((statement) => JSON.stringify(statement.Action).includes('dynamodb:'));
+{%- if s.metering %}
+    expect(dynamo).toEqual([
+      onlyPartitions(indexActions, 'USER#*'),
+      onlyPartitions(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], 'OWNER#*'),
+    ]);
+{%- else %}
     expect(dynamo).toEqual([onlyPartitions(indexActions, 'USER#*')]);
+{%- endif %}
     expect(statements).toContainEqual({
       Action: 'sts:AssumeRole',
       Effect: 'Allow',
@@ -192,7 +202,7 @@ describe('Api', () => {
 {%- endif %}
 
   test('logs are kept for 30 days and deleted with the stack', () => {
-    for (const prefix of ['ApiHandlerLogs', 'ApiAccessLogs']) {
+    for (const prefix of ['ApiHandlerLogs', 'ApiAccessLogs'{% if s.tenant_claims %}, 'TenantClaimsTriggerLogs'{% endif %}]) {
       const groups = template.findResources('AWS::Logs::LogGroup', {
         Properties: { RetentionInDays: 30 },
         DeletionPolicy: 'Delete',
@@ -233,6 +243,9 @@ describe('Api', () => {
     ['GET', 'listslistIdmembers'],
     ['POST', 'listslistIdmembers'],
     ['DELETE', 'listslistIdmembersuserId'],
+{%- endif %}
+{%- if s.metering %}
+    ['GET', 'usage'],
 {%- endif %}
 {%- else %}
     ['GET', 'todos'],
@@ -351,12 +364,146 @@ describe('Auth', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
     const open = methods.filter((m) => m.Properties.AuthorizationType !== 'COGNITO_USER_POOLS');
     expect(open.map((m) => m.Properties.HttpMethod)).toEqual(open.map(() => 'OPTIONS'));
-    expect(methods.length - open.length).toBe({% if s.sharing %}14{% else if s.multi_tenant %}11{% else %}6{% endif %});
+    expect(methods.length - open.length).toBe({% if s.metering %}15{% else if s.sharing %}14{% else if s.multi_tenant %}11{% else %}6{% endif %});
     for (const method of methods.filter((m) => m.Properties.HttpMethod !== 'OPTIONS')) {
       expect(method.Properties.AuthorizerId).toEqual({ Ref: expect.stringMatching(/^ApiAuthorizer/) });
     }
   });
 });
+{%- if s.tenant_claims %}
+
+describe('TenantClaims', () => {
+  const triggerArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^TenantClaimsTriggerFunction'), 'Arn'] };
+
+  test('the pre-token-generation trigger is a Rust Lambda that knows only the table', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'provided.al2023',
+      Handler: 'bootstrap',
+      Architectures: ['{= s.architecture =}'],
+      Timeout: 5,
+      Environment: { Variables: Match.objectEquals({ TABLE_NAME: { Ref: Match.stringLikeRegexp('^DataTable') } }) },
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^TenantClaimsTriggerLogs') } },
+    });
+  });
+
+  test("its own role queries the users' index and writes its own logs, nothing else", () => {
+    const roles = Object.entries(template.findResources('AWS::IAM::Role')).filter(([id]) => id.startsWith('TenantClaimsTriggerRole'));
+    expect(roles).toHaveLength(1);
+    expect(roles[0][1].Properties.ManagedPolicyArns).toBeUndefined();
+    const policies = Object.values(
+      template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^TenantClaimsTriggerRole') }] },
+      }),
+    );
+    expect(policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement)).toEqual([
+      {
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TenantClaimsTriggerLogs/), 'Arn'] },
+      },
+      {
+        Action: 'dynamodb:Query',
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['USER#*'] } },
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^DataTable/), 'Arn'] },
+      },
+    ]);
+  });
+
+  test('the user pool calls it before issuing tokens (V1 event), and only Cognito may invoke it', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      LambdaConfig: Match.objectEquals({ PreTokenGeneration: triggerArn }),
+    });
+    template.resourcePropertiesCountIs('AWS::Lambda::Permission', { FunctionName: triggerArn }, 1);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: triggerArn,
+      Principal: 'cognito-idp.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AuthUserPool'), 'Arn'] },
+    });
+  });
+});
+{%- endif %}
+{%- if s.metering %}
+
+describe('Metering', () => {
+  const namespace = 'TodoSaaS/{= s.stack_name =}';
+  const search = (dimensions: string, metric: string, statistic: string) =>
+    `SEARCH('{"${namespace}",${dimensions}} MetricName="${metric}"', '${statistic}')`;
+
+  interface DashboardBody {
+    widgets: { type: string; properties: { title?: string; metrics?: { expression?: string }[][] } }[];
+  }
+
+  /** The dashboard's body as JSON; its tokens (the region) read `<token>`. */
+  function dashboardBody(): DashboardBody {
+    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboards).toHaveLength(1);
+    const body: string | { 'Fn::Join': [string, unknown[]] } = dashboards[0].Properties.DashboardBody;
+    const text =
+      typeof body === 'string'
+        ? body
+        : body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : '<token>')).join('');
+    return JSON.parse(text);
+  }
+
+  test('the dashboard by tenant finds every series with SEARCH over the namespace and the Owner, ListId dimensions', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: '{= s.stack_name =}-by-tenant' });
+    const expressions = dashboardBody()
+      .widgets.flatMap((widget) => widget.properties.metrics ?? [])
+      .flat()
+      .map((metric) => metric.expression);
+    expect(expressions).toEqual([
+      search('Owner,ListId', 'Requests', 'Sum'),
+      search('Owner', 'Requests', 'Sum'),
+      search('Owner,ListId', 'Duration', 'p50'),
+      search('Owner,ListId', 'Duration', 'p90'),
+      search('Owner,ListId', 'ReadCapacityUnits', 'Sum'),
+      search('Owner,ListId', 'WriteCapacityUnits', 'Sum'),
+      search('Owner,ListId', 'StoredItems', 'Maximum'),
+      `SORT(${search('Owner,ListId', 'Requests', 'Sum')}, SUM, DESC, 10)`,
+      `SORT(${search('Owner', 'Requests', 'Sum')}, SUM, DESC, 10)`,
+    ]);
+  });
+
+  test("saved Logs Insights queries read the API's metering records by list, owner, route and status", () => {
+    const queries = Object.values(template.findResources('AWS::Logs::QueryDefinition')).map((query) => query.Properties);
+    expect(queries.map((query) => query.Name)).toEqual([
+      '{= s.stack_name =}/Requests and capacity per list',
+      '{= s.stack_name =}/Requests and capacity per owner',
+      '{= s.stack_name =}/Slowest routes per tenant',
+      '{= s.stack_name =}/Failed requests per tenant',
+    ]);
+    const [perList, perOwner, slowest, failed] = queries.map((query) => query.QueryString as string);
+    for (const query of queries) {
+      expect(query.LogGroupNames).toEqual([{ Ref: expect.stringMatching(/^ApiHandlerLogs/) }]);
+      expect(query.QueryString).toMatch(/^filter ispresent\(Requests\)\n/);
+    }
+    expect(perList).toMatch(/sum\(ReadCapacityUnits\).*sum\(WriteCapacityUnits\).*max\(StoredItems\).* by Owner, ListId\n/);
+    expect(perOwner).toMatch(/sum\(Requests\).*count_distinct\(ListId\).* by Owner\n/);
+    expect(slowest).toMatch(/pct\(Duration, 90\).* by ListId, method, route\n\| sort p90Ms desc/);
+    expect(failed).toMatch(/\| filter status >= 400\n.* by Owner, ListId, method, route, status\n/);
+  });
+
+  test('the dashboard URL is an output', () => {
+    template.hasOutput('DashboardUrl', {
+      Value: {
+        'Fn::Join': [
+          '',
+          [
+            'https://',
+            { Ref: 'AWS::Region' },
+            '.console.aws.amazon.com/cloudwatch/home?region=',
+            { Ref: 'AWS::Region' },
+            '#dashboards/dashboard/',
+            { Ref: Match.stringLikeRegexp('^MeteringDashboard') },
+          ],
+        ],
+      },
+    });
+  });
+});
+{%- endif %}
 
 {% endif -%}
 describe('Web', () => {
@@ -427,9 +574,12 @@ describe('Web', () => {
   });
 });
 
-test('outputs the API URL, the site URL{% if s.sign_in %}, the table name and the user pool{% else %} and the table name{% endif %}', () => {
+test('outputs the API URL, the site URL{% if s.metering %}, the table name, the user pool and the usage dashboard{% else if s.sign_in %}, the table name and the user pool{% else %} and the table name{% endif %}', () => {
   expect(Object.keys(template.findOutputs('*')).sort()).toEqual([{% if s.sign_in %}
     'ApiUrl',
+{%- if s.metering %}
+    'DashboardUrl',
+{%- endif %}
     'SiteUrl',
     'TableName',
     'UserPoolClientId',

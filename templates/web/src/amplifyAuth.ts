@@ -118,6 +118,16 @@ export function createAmplifyAuth(config: AuthConfig): AuthClient {
       if (session === null) throw new AuthFailure("sessionExpired", AUTH_MESSAGES.sessionExpired);
       return session.idToken;
     },
+{%- if s.tenant_claims %}
+
+    async refreshSession() {
+      const session = await fetchAuthSession({ forceRefresh: true }).catch((error: unknown) => {
+        throw refreshFailure(error);
+      });
+      // Cognito refused the refresh token, so Amplify dropped the tokens: the session is over.
+      if (!session.tokens?.idToken) throw new AuthFailure("sessionExpired", AUTH_MESSAGES.sessionExpired);
+    },
+{%- endif %}
 {%- if s.signup %}
 
     async signUp(email, password) {
@@ -150,6 +160,18 @@ export function createAmplifyAuth(config: AuthConfig): AuthClient {
   };
 }
 
+{% if s.tenant_claims -%}
+/**
+ * Why a forced refresh failed. Amplify keeps the stored tokens unless Cognito refused the
+ * refresh token, so, unlike a failed refresh in storedSession, this does not end the session.
+ */
+function refreshFailure(error: unknown): AuthFailure {
+  const failure = failureFrom(error);
+  if (failure.reason !== "unknown") return failure;
+  return new AuthFailure("unknown", `Cognito did not refresh the session: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+{% endif -%}
 /** Turns an Amplify or Cognito error into an AuthFailure whose message the user can act on. */
 function failureFrom(error: unknown): AuthFailure {
   if (error instanceof AuthFailure) return error;

@@ -53,6 +53,10 @@ export interface ApiSession {
   idToken(): Promise<string>;
   /** The API refused the token (HTTP 401): it expired or was revoked, so the session is over. */
   onUnauthorized(): void;
+{%- if s.tenant_claims %}
+  /** Fetches a new ID token now, so the next call's token names the user's current lists. */
+  refresh(): Promise<void>;
+{%- endif %}
 }
 
 {% endif %}

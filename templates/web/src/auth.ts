@@ -36,6 +36,15 @@ export interface AuthClient {
    * when the session can no longer be refreshed.
    */
   idToken(): Promise<string>;
+{%- if s.tenant_claims %}
+  /**
+   * Fetches new tokens now, though the stored ones may still be valid: the ID token lists the
+   * user's lists (claim `tenants`), written when Cognito issues it, so after the user creates or
+   * leaves a list only a new token carries the change. Rejects with an AuthFailure; the session
+   * goes on with the tokens it has unless the reason is "sessionExpired".
+   */
+  refreshSession(): Promise<void>;
+{%- endif %}
 {%- if s.signup %}
   /** Creates an account that signs in with `email` once the code mailed to it is confirmed. */
   signUp(email: string, password: string): Promise<SignUpResult>;

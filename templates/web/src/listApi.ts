@@ -31,6 +31,14 @@ export interface ListApi {
   /** The member routes of one list. */
   members(listId: string): MemberApi;
 {%- endif %}
+{%- if s.tenant_claims %}
+  /**
+   * Asks for a new ID token after the user created or left a list: the token's `tenants` claim
+   * lists the user's lists as they were when it was issued. Until it is refreshed the API still
+   * answers, checking the user's lists in the table instead of the claim.
+   */
+  refreshSession(): Promise<void>;
+{%- endif %}
 }
 
 /** `apiUrl` is the configured base URL, ending in "/" (see config.ts). */
@@ -57,6 +65,9 @@ export function createListApi(apiUrl: string, session: ApiSession): ListApi {
     todos: (listId) => createTodoApi(apiUrl, session, listId),
 {%- if s.sharing %}
     members: (listId) => createMemberApi(apiUrl, session, listId),
+{%- endif %}
+{%- if s.tenant_claims %}
+    refreshSession: () => session.refresh(),
 {%- endif %}
   };
 }

@@ -39,6 +39,10 @@ export interface ListActions {
   gone(list: ListInfo): void;
 }
 
+{% if s.tenant_claims -%}
+export const SESSION_NOT_REFRESHED = "Your change is saved, but your session could not be refreshed to include it; the app keeps working.";
+
+{% endif -%}
 export const NOT_AVAILABLE = "is not available any more: it was deleted{% if s.sharing %}, or you no longer have access to it{% endif %}.";
 
 export function useLists(api: ListApi{% if s.sharing %}, email: string{% endif %}): ListActions {
@@ -108,9 +112,16 @@ export function useLists(api: ListApi{% if s.sharing %}, email: string{% endif %
       setMessage(null);
       try {
         const created = await api.createList(name);
+{%- if s.tenant_claims %}
+        // Before the new list is opened, so that its first request carries it in the token.
+        const notice = await refreshAfterChange(api);
+{%- endif %}
         setLists((current) => (current.status === "ready" ? { ...current, lists: [...current.lists, created] } : current));
         open(created.id, "push");
         setAnnouncement(`Created the list “${created.name}”.`);
+{%- if s.tenant_claims %}
+        if (notice !== null) setMessage(notice);
+{%- endif %}
         return true;
       } catch (error) {
         setMessage(`Could not create the list: ${messageOf(error)}`);
@@ -191,8 +202,14 @@ export function useLists(api: ListApi{% if s.sharing %}, email: string{% endif %
           return false;
         }
       }
+{%- if s.tenant_claims %}
+      const notice = await refreshAfterChange(api);
+{%- endif %}
       forget(list);
       setAnnouncement(`You left the list “${list.name}”.`);
+{%- if s.tenant_claims %}
+      if (notice !== null) setMessage(notice);
+{%- endif %}
       setBusy(false);
       return true;
     },
@@ -254,6 +271,22 @@ function listIdInAddress(): string | null {
   }
 }
 
+{% if s.tenant_claims -%}
+/**
+ * Refreshes the session after the user's lists changed; resolves to a notice when that failed.
+ * A failure loses nothing: the API looks the user's lists up in the table when the token's
+ * `tenants` claim lacks one, and the next silent refresh brings the claim up to date.
+ */
+async function refreshAfterChange(api: ListApi): Promise<string | null> {
+  try {
+    await api.refreshSession();
+    return null;
+  } catch (error) {
+    return `${SESSION_NOT_REFRESHED} ${messageOf(error)}`;
+  }
+}
+
+{% endif -%}
 function isNotFound(error: unknown): boolean {
   return error instanceof ApiError && error.status === 404;
 }

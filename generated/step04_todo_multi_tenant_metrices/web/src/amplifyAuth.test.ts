@@ -267,6 +267,48 @@ describe("the session", () => {
   });
 });
 
+describe("a forced refresh", () => {
+  it("fetches new tokens though the stored ones are still valid, and hands out the new ID token", async () => {
+    const refreshed = tokens(2);
+    const { auth, calls } = await signedIn(() => ({ body: refreshed }));
+
+    await auth.refreshSession();
+
+    expect(calls).toMatchObject([{ operation: "GetTokensFromRefreshToken", body: { RefreshToken: "refresh-token" } }]);
+    expect(await auth.idToken()).toBe(idTokenOf(refreshed));
+    expect(calls).toHaveLength(1);
+  });
+
+  it("keeps the session and its tokens when Cognito cannot be reached", async () => {
+    const { auth } = await signedIn(() => "unreachable");
+    const first = await auth.idToken();
+
+    await expect(auth.refreshSession()).rejects.toMatchObject({ reason: "network", message: AUTH_MESSAGES.network });
+
+    expect(await auth.idToken()).toBe(first);
+    expect(await auth.currentUser()).toEqual({ email: "ada@example.test" });
+  });
+
+  it("keeps the session when the refresh fails in a way Amplify does not know, as with the local emulator", async () => {
+    const { auth } = await signedIn(() => ({ status: 500, body: "<!doctype html><title>500 Internal Server Error</title>" }));
+    const first = await auth.idToken();
+
+    const failure = auth.refreshSession();
+
+    await expect(failure).rejects.toMatchObject({ reason: "unknown" });
+    await expect(failure).rejects.toThrow(/^Cognito did not refresh the session: /);
+    expect(await auth.idToken()).toBe(first);
+  });
+
+  it("ends the session when Cognito refuses the refresh token", async () => {
+    const { auth } = await signedIn(() => refusal("NotAuthorizedException", "Refresh Token has been revoked"));
+
+    await expect(auth.refreshSession()).rejects.toMatchObject({ reason: "sessionExpired", message: AUTH_MESSAGES.sessionExpired });
+
+    expect(await auth.currentUser()).toBeNull();
+  });
+});
+
 describe("signing up", () => {
   const delivery = { Destination: "a***@e***", DeliveryMedium: "EMAIL", AttributeName: "email" };
 

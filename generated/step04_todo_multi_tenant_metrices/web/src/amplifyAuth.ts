@@ -115,6 +115,14 @@ export function createAmplifyAuth(config: AuthConfig): AuthClient {
       return session.idToken;
     },
 
+    async refreshSession() {
+      const session = await fetchAuthSession({ forceRefresh: true }).catch((error: unknown) => {
+        throw refreshFailure(error);
+      });
+      // Cognito refused the refresh token, so Amplify dropped the tokens: the session is over.
+      if (!session.tokens?.idToken) throw new AuthFailure("sessionExpired", AUTH_MESSAGES.sessionExpired);
+    },
+
     async signUp(email, password) {
       try {
         // The pool signs in by email, so the address is the user name as well as an attribute.
@@ -142,6 +150,16 @@ export function createAmplifyAuth(config: AuthConfig): AuthClient {
       }
     },
   };
+}
+
+/**
+ * Why a forced refresh failed. Amplify keeps the stored tokens unless Cognito refused the
+ * refresh token, so, unlike a failed refresh in storedSession, this does not end the session.
+ */
+function refreshFailure(error: unknown): AuthFailure {
+  const failure = failureFrom(error);
+  if (failure.reason !== "unknown") return failure;
+  return new AuthFailure("unknown", `Cognito did not refresh the session: ${error instanceof Error ? error.message : String(error)}`);
 }
 
 /** Turns an Amplify or Cognito error into an AuthFailure whose message the user can act on. */

@@ -60,7 +60,7 @@ describe("createTodoApi with a session", () => {
     const fetch = answered(200, { todos: [] });
     vi.stubGlobal("fetch", fetch);
     const tokens = ["token-1", "token-2"];
-    const session = { idToken: vi.fn(async () => tokens.shift() ?? "none"), onUnauthorized: vi.fn() };
+    const session = { idToken: vi.fn(async () => tokens.shift() ?? "none"), onUnauthorized: vi.fn(), refresh: async () => {} };
     const signedIn = createTodoApi("https://api.example.test/prod/", session, "list-1");
 
     await signedIn.listTodos();
@@ -72,7 +72,7 @@ describe("createTodoApi with a session", () => {
 
   it("tells the session when the API answers 401, and rejects with the API's message", async () => {
     vi.stubGlobal("fetch", answered(401, { error: "unauthorized", message: "the token has expired; sign in again" }));
-    const session = { idToken: async () => "expired-token", onUnauthorized: vi.fn() };
+    const session = { idToken: async () => "expired-token", onUnauthorized: vi.fn(), refresh: async () => {} };
 
     const error = await createTodoApi("https://api.example.test/prod/", session, "list-1").listTodos().catch((e: unknown) => e);
 
@@ -82,7 +82,7 @@ describe("createTodoApi with a session", () => {
 
   it("keeps the session on other refusals, such as keys that cannot be fetched (503)", async () => {
     vi.stubGlobal("fetch", answered(503, { error: "auth_unavailable", message: "sign-in cannot be checked right now" }));
-    const session = { idToken: async () => "token", onUnauthorized: vi.fn() };
+    const session = { idToken: async () => "token", onUnauthorized: vi.fn(), refresh: async () => {} };
 
     await expect(createTodoApi("https://api.example.test/prod/", session, "list-1").listTodos()).rejects.toMatchObject({ status: 503 });
     expect(session.onUnauthorized).not.toHaveBeenCalled();
@@ -92,7 +92,7 @@ describe("createTodoApi with a session", () => {
     const fetch = answered(200, { todos: [] });
     vi.stubGlobal("fetch", fetch);
     const expired = new AuthFailure("sessionExpired", AUTH_MESSAGES.sessionExpired);
-    const session = { idToken: async () => Promise.reject(expired), onUnauthorized: vi.fn() };
+    const session = { idToken: async () => Promise.reject(expired), onUnauthorized: vi.fn(), refresh: async () => {} };
 
     await expect(createTodoApi("https://api.example.test/prod/", session, "list-1").listTodos()).rejects.toBe(expired);
     expect(fetch).not.toHaveBeenCalled();

@@ -46,6 +46,8 @@ export interface ApiSession {
   idToken(): Promise<string>;
   /** The API refused the token (HTTP 401): it expired or was revoked, so the session is over. */
   onUnauthorized(): void;
+  /** Fetches a new ID token now, so the next call's token names the user's current lists. */
+  refresh(): Promise<void>;
 }
 
 /** Sends one request with the user's token; resolves to a 2xx response, rejects with an ApiError. */

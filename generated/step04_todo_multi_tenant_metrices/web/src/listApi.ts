@@ -27,6 +27,12 @@ export interface ListApi {
   todos(listId: string): TodoApi;
   /** The member routes of one list. */
   members(listId: string): MemberApi;
+  /**
+   * Asks for a new ID token after the user created or left a list: the token's `tenants` claim
+   * lists the user's lists as they were when it was issued. Until it is refreshed the API still
+   * answers, checking the user's lists in the table instead of the claim.
+   */
+  refreshSession(): Promise<void>;
 }
 
 /** `apiUrl` is the configured base URL, ending in "/" (see config.ts). */
@@ -52,6 +58,7 @@ export function createListApi(apiUrl: string, session: ApiSession): ListApi {
     },
     todos: (listId) => createTodoApi(apiUrl, session, listId),
     members: (listId) => createMemberApi(apiUrl, session, listId),
+    refreshSession: () => session.refresh(),
   };
 }
 

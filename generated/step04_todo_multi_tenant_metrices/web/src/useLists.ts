@@ -37,6 +37,8 @@ export interface ListActions {
   gone(list: ListInfo): void;
 }
 
+export const SESSION_NOT_REFRESHED = "Your change is saved, but your session could not be refreshed to include it; the app keeps working.";
+
 export const NOT_AVAILABLE = "is not available any more: it was deleted, or you no longer have access to it.";
 
 export function useLists(api: ListApi, email: string): ListActions {
@@ -106,9 +108,12 @@ export function useLists(api: ListApi, email: string): ListActions {
       setMessage(null);
       try {
         const created = await api.createList(name);
+        // Before the new list is opened, so that its first request carries it in the token.
+        const notice = await refreshAfterChange(api);
         setLists((current) => (current.status === "ready" ? { ...current, lists: [...current.lists, created] } : current));
         open(created.id, "push");
         setAnnouncement(`Created the list “${created.name}”.`);
+        if (notice !== null) setMessage(notice);
         return true;
       } catch (error) {
         setMessage(`Could not create the list: ${messageOf(error)}`);
@@ -188,8 +193,10 @@ export function useLists(api: ListApi, email: string): ListActions {
           return false;
         }
       }
+      const notice = await refreshAfterChange(api);
       forget(list);
       setAnnouncement(`You left the list “${list.name}”.`);
+      if (notice !== null) setMessage(notice);
       setBusy(false);
       return true;
     },
@@ -245,6 +252,20 @@ function listIdInAddress(): string | null {
     return decodeURIComponent(hash.slice(LIST_HASH.length));
   } catch {
     return null;
+  }
+}
+
+/**
+ * Refreshes the session after the user's lists changed; resolves to a notice when that failed.
+ * A failure loses nothing: the API looks the user's lists up in the table when the token's
+ * `tenants` claim lacks one, and the next silent refresh brings the claim up to date.
+ */
+async function refreshAfterChange(api: ListApi): Promise<string | null> {
+  try {
+    await api.refreshSession();
+    return null;
+  } catch (error) {
+    return `${SESSION_NOT_REFRESHED} ${messageOf(error)}`;
   }
 }
 

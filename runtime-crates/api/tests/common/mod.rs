@@ -90,6 +90,14 @@ impl Api {
         }
     }
 
+    /// An `Api` on a router the test built itself (e.g. with a layer of its own in front).
+    pub fn from_router(router: Router) -> Self {
+        Self {
+            router,
+            token: None,
+        }
+    }
+
     /// The same router, with `Authorization: Bearer <token>` on every request that has no
     /// `Authorization` header of its own.
     pub fn with_token(&self, token: &str) -> Self {

@@ -13,6 +13,11 @@
 //! credentials. Each tenant's partition is read and written with a client built from that
 //! tenant's scoped credentials ([`TenantCredentials`]); clients are kept per tenant and
 //! rebuilt only when the credentials are renewed.
+//!
+//! Every request asks DynamoDB for the capacity it consumed (`ReturnConsumedCapacity::Total`)
+//! and reports it to todo-metering's meter of the request being served (step04's per-tenant
+//! metering; a no-op otherwise). A write refused by its condition consumes capacity too, but
+//! DynamoDB's error carries no figure, so it is not counted.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -23,12 +28,14 @@ use aws_config::SdkConfig;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, DeleteRequest, Put, ReturnValue, TransactWriteItem, WriteRequest,
+    AttributeValue, DeleteRequest, Put, ReturnConsumedCapacity, ReturnValue, TransactWriteItem,
+    WriteRequest,
 };
 use todo_domain::{
     ApiError, ListName, ListRecord, Member, Membership, NewTodo, Role, TenantId, Timestamp, TodoId,
     TodoPatch, UserId, VersionedTodo,
 };
+use todo_metering::{Access, record_capacities, record_capacity};
 use todo_tenancy::{ConfigError, TenancyConfig, TenantCredentials};
 
 use super::{
@@ -55,7 +62,8 @@ pub struct DynamoPool {
     /// The index, with the Lambda's own credentials.
     index: Table,
     sdk_config: SdkConfig,
-    credentials: TenantCredentials,
+    /// `None` for an index-only pool ([`Self::index_only`]), which opens no tenant.
+    credentials: Option<TenantCredentials>,
     clients: Mutex<HashMap<TenantId, TenantClient>>,
 }
 
@@ -90,7 +98,24 @@ impl DynamoPool {
                 page_limit: None,
             },
             sdk_config: sdk_config.clone(),
-            credentials,
+            credentials: Some(credentials),
+            clients: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A pool on `table_name` that reads and writes the list index only, with `sdk_config`'s
+    /// credentials, and refuses to open any tenant. For a function that must never reach
+    /// tenant data, such as the pre-token-generation trigger: it needs no `TENANT_ROLE_ARN`
+    /// and cannot assume the tenant role even by mistake.
+    pub fn index_only(sdk_config: &SdkConfig, table_name: impl Into<String>) -> Self {
+        Self {
+            index: Table {
+                client: Client::new(sdk_config),
+                name: table_name.into(),
+                page_limit: None,
+            },
+            sdk_config: sdk_config.clone(),
+            credentials: None,
             clients: Mutex::new(HashMap::new()),
         }
     }
@@ -131,14 +156,20 @@ impl DynamoPool {
         self
     }
 
-    /// The tenant-scoped credentials provider.
-    pub fn credentials(&self) -> &TenantCredentials {
-        &self.credentials
+    /// The tenant-scoped credentials provider; `None` for an index-only pool.
+    pub fn credentials(&self) -> Option<&TenantCredentials> {
+        self.credentials.as_ref()
     }
 
     /// The table, through a client that holds `tenant`'s scoped credentials.
     async fn tenant_table(&self, tenant: &TenantId) -> Result<Table, ApiError> {
-        let credentials = self.credentials.for_tenant(tenant).await?;
+        let provider = self.credentials.as_ref().ok_or_else(|| {
+            ApiError::internal(format!(
+                "an index-only pool was asked to open tenant {tenant}; it reaches USER# \
+                 partitions only"
+            ))
+        })?;
+        let credentials = provider.for_tenant(tenant).await?;
         let mut clients = self.clients();
         let client = match clients.get(tenant) {
             Some(cached) if cached.access_key_id == credentials.access_key_id() => {
@@ -351,6 +382,7 @@ impl Table {
                 .expression_attribute_values(":pk", s(pk))
                 .consistent_read(true)
                 .set_limit(self.page_limit)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .set_exclusive_start_key(start_key.take());
             request = match prefix {
                 Some(prefix) => request
@@ -359,6 +391,7 @@ impl Table {
                 None => request.key_condition_expression("pk = :pk"),
             };
             let page = request.send().await.map_err(|e| self.error("Query", &e))?;
+            record_capacity(page.consumed_capacity(), Access::Read);
             items.extend(page.items.unwrap_or_default());
             match page.last_evaluated_key {
                 Some(next) if !next.is_empty() => start_key = Some(next),
@@ -374,9 +407,11 @@ impl Table {
             .table_name(&self.name)
             .set_key(Some(key(pk, sk)))
             .consistent_read(true)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(|e| self.error("GetItem", &e))?;
+        record_capacity(output.consumed_capacity(), Access::Read);
         Ok(output.item)
     }
 
@@ -404,9 +439,11 @@ impl Table {
                     .client
                     .batch_write_item()
                     .request_items(&self.name, pending)
+                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
                     .send()
                     .await
                     .map_err(|e| self.error("BatchWriteItem", &e))?;
+                record_capacities(output.consumed_capacity(), Access::Write);
                 pending = output
                     .unprocessed_items
                     .and_then(|mut unprocessed| unprocessed.remove(&self.name))
@@ -450,14 +487,17 @@ impl MembershipIndex for DynamoPool {
     }
 
     async fn put_membership(&self, user: &UserId, entry: &Membership) -> Result<(), ApiError> {
-        self.index
+        let output = self
+            .index
             .client
             .put_item()
             .table_name(&self.index.name)
             .set_item(Some(index_item(user, entry)))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(|e| self.index.error("PutItem", &e))?;
+        record_capacity(output.consumed_capacity(), Access::Write);
         Ok(())
     }
 
@@ -481,24 +521,31 @@ impl MembershipIndex for DynamoPool {
             .expression_attribute_values(":updatedAt", s(updated_at.to_string()))
             // Never recreate the entry of someone who left meanwhile.
             .condition_expression("attribute_exists(pk)")
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await;
         match result {
-            Ok(_) => Ok(()),
+            Ok(output) => {
+                record_capacity(output.consumed_capacity(), Access::Write);
+                Ok(())
+            }
             Err(e) if is_condition_failure(&e) => Ok(()),
             Err(e) => Err(self.index.error("UpdateItem", &e)),
         }
     }
 
     async fn remove_membership(&self, user: &UserId, list: &TenantId) -> Result<(), ApiError> {
-        self.index
+        let output = self
+            .index
             .client
             .delete_item()
             .table_name(&self.index.name)
             .set_key(Some(key(user_partition_key(user), index_sort_key(list))))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(|e| self.index.error("DeleteItem", &e))?;
+        record_capacity(output.consumed_capacity(), Access::Write);
         Ok(())
     }
 }
@@ -564,14 +611,17 @@ impl TenantPartition for DynamoPartition {
                 .map(|put| TransactWriteItem::builder().put(put).build())
                 .map_err(ApiError::internal)
         };
-        self.table
+        let output = self
+            .table
             .client
             .transact_write_items()
             .transact_items(put(list_item(&pk, list))?)
             .transact_items(put(member_item(&pk, owner))?)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(|e| self.table.error("TransactWriteItems", &e))?;
+        record_capacities(output.consumed_capacity(), Access::Write);
         Ok(())
     }
 
@@ -602,6 +652,7 @@ impl TenantPartition for DynamoPartition {
             .expression_attribute_values(":updatedAt", s(Timestamp::now().to_string()))
             .condition_expression("attribute_exists(pk)")
             .return_values(ReturnValue::AllNew)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(|e| {
@@ -611,6 +662,7 @@ impl TenantPartition for DynamoPartition {
                     self.table.error("UpdateItem", &e)
                 }
             })?;
+        record_capacity(output.consumed_capacity(), Access::Write);
         let item = output
             .attributes
             .ok_or_else(|| ApiError::internal("UpdateItem returned no attributes"))?;
@@ -639,12 +691,14 @@ impl TenantPartition for DynamoPartition {
 
     async fn add_member(&self, tenant: &TenantId, member: &Member) -> Result<(), ApiError> {
         let pk = self.pk(tenant)?;
-        self.table
+        let output = self
+            .table
             .client
             .put_item()
             .table_name(&self.table.name)
             .set_item(Some(member_item(&pk, member)))
             .condition_expression("attribute_not_exists(pk)")
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(|e| {
@@ -654,19 +708,23 @@ impl TenantPartition for DynamoPartition {
                     self.table.error("PutItem", &e)
                 }
             })?;
+        record_capacity(output.consumed_capacity(), Access::Write);
         Ok(())
     }
 
     async fn remove_member(&self, tenant: &TenantId, user: &UserId) -> Result<(), ApiError> {
         let pk = self.pk(tenant)?;
-        self.table
+        let output = self
+            .table
             .client
             .delete_item()
             .table_name(&self.table.name)
             .set_key(Some(key(pk, member_sort_key(user))))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(|e| self.table.error("DeleteItem", &e))?;
+        record_capacity(output.consumed_capacity(), Access::Write);
         Ok(())
     }
 
@@ -687,15 +745,18 @@ impl TenantPartition for DynamoPartition {
     ) -> Result<VersionedTodo, ApiError> {
         let pk = self.pk(tenant)?;
         let todo = VersionedTodo::create(new);
-        self.table
+        let output = self
+            .table
             .client
             .put_item()
             .table_name(&self.table.name)
             .set_item(Some(todo_item(&pk, &todo)))
             .condition_expression("attribute_not_exists(pk)")
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(|e| self.table.error("PutItem", &e))?;
+        record_capacity(output.consumed_capacity(), Access::Write);
         Ok(todo)
     }
 
@@ -749,8 +810,12 @@ impl TenantPartition for DynamoPartition {
             .update_expression(format!("SET {}", assignments.join(", ")))
             .condition_expression(condition)
             .return_values(ReturnValue::AllNew)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await;
+        if let Ok(output) = &result {
+            record_capacity(output.consumed_capacity(), Access::Write);
+        }
         match result {
             Ok(output) => match output.attributes {
                 Some(item) => todo_from_item(&item),
@@ -775,7 +840,8 @@ impl TenantPartition for DynamoPartition {
             .client
             .delete_item()
             .table_name(&self.table.name)
-            .set_key(Some(key(pk.as_str(), todo_sort_key(id))));
+            .set_key(Some(key(pk.as_str(), todo_sort_key(id))))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total);
         request = match expected_version {
             Some(expected) => request
                 .condition_expression("attribute_exists(pk) AND #version = :expected")
@@ -784,7 +850,10 @@ impl TenantPartition for DynamoPartition {
             None => request.condition_expression("attribute_exists(pk)"),
         };
         match request.send().await {
-            Ok(_) => Ok(()),
+            Ok(output) => {
+                record_capacity(output.consumed_capacity(), Access::Write);
+                Ok(())
+            }
             Err(e) if is_condition_failure(&e) => {
                 Err(self.todo_write_refused(&pk, id, expected_version).await?)
             }

@@ -1,4 +1,4 @@
-//! The API Lambda of {= s.step.id =}: the todo REST API on DynamoDB, {% if s.multi_tenant %}many lists per signed-in user, each list a tenant of one shared table (the pool model){% if s.sharing %}, shared with other users by email{% endif %}{% else %}for a single tenant{% if s.sign_in %}, for signed-in users{% endif %}{% endif %}.
+//! The API Lambda of {= s.step.id =}: the todo REST API on DynamoDB, {% if s.multi_tenant %}many lists per signed-in user, each list a tenant of one shared table (the pool model){% if s.sharing %}, shared with other users by email{% endif %}{% if s.metering %}, each request metered and billed to the list's owner{% endif %}{% else %}for a single tenant{% if s.sign_in %}, for signed-in users{% endif %}{% endif %}.
 //!
 //! Everything interesting lives in the runtime crates; this entry point only wires them.
 //! The same binary serves locally when it is not running in Lambda (see `todo_api::host`).
@@ -7,6 +7,9 @@ use std::sync::Arc;
 
 {% if s.multi_tenant -%}
 use todo_api::{AppState, AuthConfig, {% if s.sharing %}CognitoDirectory, {% endif %}Config, TokenVerifier, host, router};
+{%- if s.metering %}
+use todo_api::{DynamoUsageStore, metrics_namespace_from_env};
+{%- endif %}
 use todo_storage::DynamoPool;
 {%- else -%}
 use todo_api::{{% if s.sign_in %}AppState, AuthConfig, Config, TokenVerifier, host, router{% else %}AppState, Config, host, router{% endif %}};
@@ -24,8 +27,15 @@ async fn main() -> Result<(), host::Error> {
     let aws = host::aws_config().await;
     // Each tenant's items are reached with credentials scoped to that tenant (TENANT_ROLE_ARN).
     let pool = DynamoPool::from_env(&aws, &config.table_name)?;
+{%- if s.metering %}
+    // Every request prints one CloudWatch EMF line (metrics per list and owner, in
+    // METRICS_NAMESPACE) and is added to its owner's daily usage in the same table.
+    let usage = DynamoUsageStore::new(&aws, &config.table_name);
+{%- endif %}
     let state = AppState::pool(Arc::new(pool), verifier){% if s.sharing %}
-        .with_sharing(Arc::new(CognitoDirectory::from_env(&aws)?)){% endif %};
+        .with_sharing(Arc::new(CognitoDirectory::from_env(&aws)?)){% endif %}{% if s.tenant_claims %}
+        .with_tenant_claims(){% endif %}{% if s.metering %}
+        .with_metering(Arc::new(usage), metrics_namespace_from_env()?){% endif %};
 {%- else %}
     let store = DynamoStore::from_env(&config.table_name).await;
     let state = AppState::single_tenant(Arc::new(store)){% if s.sign_in %}.with_sign_in(verifier){% endif %};

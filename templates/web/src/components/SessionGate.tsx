@@ -3,8 +3,15 @@
 // refuses the token, so a todo request is only ever made with a session.
 import { useCallback, useEffect, useMemo, useState } from "react";
 {%- if s.multi_tenant %}
+{%- if s.tenant_claims %}
+import type { ApiSession } from "../api.ts";
+{%- endif %}
 import { AuthFailure, type AuthClient, type SignedInUser } from "../auth.ts";
 import { createListApi } from "../listApi.ts";
+{%- if s.metering %}
+import { createUsageApi } from "../usageApi.ts";
+import { USAGE_ADDRESS, useUsageAddress } from "../useUsageAddress.ts";
+{%- endif %}
 {%- else %}
 import { createTodoApi } from "../api.ts";
 import { AuthFailure, type AuthClient, type SignedInUser } from "../auth.ts";
@@ -17,6 +24,9 @@ import { SignInScreen } from "./SignInScreen.tsx";
 {%- endif %}
 {%- if s.multi_tenant %}
 import { ListsPage } from "./ListsPage.tsx";
+{%- if s.metering %}
+import { UsagePage } from "./UsagePage.tsx";
+{%- endif %}
 {%- else %}
 import { TodoPage } from "./TodoPage.tsx";
 {%- endif %}
@@ -99,13 +109,34 @@ interface SignedInPageProps extends Props {
 function SignedInPage({ auth, apiUrl, user, onEnd }: SignedInPageProps) {
   // One API client per session. Its session ends once, however many requests are refused at
   // the same time, and a refused request never signs out the user of a later session.
-  const { api, end } = useMemo(() => {
+  const { api, {% if s.metering %}usage, {% endif %}end } = useMemo(() => {
     let ended = false;
     const end = (notice: string) => {
       if (ended) return;
       ended = true;
       onEnd(notice);
     };
+{%- if s.tenant_claims %}
+    /** `call`, ending the session when it finds the session over. */
+    const watch = async <T,>(call: Promise<T>): Promise<T> => {
+      try {
+        return await call;
+      } catch (error) {
+        if (error instanceof AuthFailure && error.reason === "sessionExpired") end(SESSION_ENDED_NOTICE);
+        throw error;
+      }
+    };
+    const session: ApiSession = {
+      idToken: () => watch(auth.idToken()),
+      onUnauthorized: () => end(SESSION_ENDED_NOTICE),
+      refresh: () => watch(auth.refreshSession()),
+    };
+{%- if s.metering %}
+    return { api: createListApi(apiUrl, session), usage: createUsageApi(apiUrl, session), end };
+{%- else %}
+    return { api: createListApi(apiUrl, session), end };
+{%- endif %}
+{%- else %}
     const api = {% if s.multi_tenant %}createListApi{% else %}createTodoApi{% endif %}(apiUrl, {
       async idToken() {
         try {
@@ -118,7 +149,31 @@ function SignedInPage({ auth, apiUrl, user, onEnd }: SignedInPageProps) {
       onUnauthorized: () => end(SESSION_ENDED_NOTICE),
     });
     return { api, end };
+{%- endif %}
   }, [auth, apiUrl, onEnd]);
+{%- if s.metering %}
+
+  const address = useUsageAddress();
+
+  // The lists page is left, not hidden, while the usage page is shown: it keeps the open list
+  // in the address, which must say "#usage" meanwhile.
+  return (
+    <>
+      <AccountBar email={user.email} onSignOut={() => end(SIGNED_OUT_NOTICE)}>
+        {address.onUsage ? (
+          <a href={address.listsAddress} onClick={(event) => address.follow(event, address.listsAddress)}>
+            Back to lists
+          </a>
+        ) : (
+          <a href={USAGE_ADDRESS} onClick={(event) => address.follow(event, USAGE_ADDRESS)}>
+            Usage
+          </a>
+        )}
+      </AccountBar>
+      {address.onUsage ? <UsagePage api={usage} /> : <ListsPage api={api} email={user.email} />}
+    </>
+  );
+{%- else %}
 
   return (
     <>
@@ -132,6 +187,7 @@ function SignedInPage({ auth, apiUrl, user, onEnd }: SignedInPageProps) {
 {%- endif %}
     </>
   );
+{%- endif %}
 }
 
 function messageOf(error: unknown): string {

@@ -2,10 +2,13 @@
 // component tests exercise the real client code against the documented contract.
 import { vi } from "vitest";
 import type { Todo } from "../api.ts";
-{% if s.sign_in %}import { FAKE_AUTH_CONFIG, FAKE_ID_TOKEN } from "./fakeAuth.ts";
+{% if s.sign_in %}import { FAKE_AUTH_CONFIG, FAKE_ID_TOKEN{% if s.tenant_claims %}, FAKE_REFRESHED_ID_TOKEN{% endif %} } from "./fakeAuth.ts";
 {% endif %}
 {%- if s.multi_tenant -%}
 import { createFakeLists, type FakeListSeed, type FakeLists } from "./fakeLists.ts";
+{% endif %}
+{%- if s.metering -%}
+import { createFakeUsage, type FakeUsage, type FakeUsageRecord } from "./fakeUsage.ts";
 {% endif %}
 export const FAKE_API_URL = "https://api.example.test/prod/";
 
@@ -22,6 +25,10 @@ export interface FakeApiOptions {
   todos?: Array<string | (Partial<Todo> & { title: string })>;
   /** The lists the store starts with; by default the signed-in user's "Groceries", holding `todos`. */
   lists?: FakeListSeed[];
+{%- if s.metering %}
+  /** The metered usage the store starts with, as the API rolls it up per owner, day and list. */
+  usage?: FakeUsageRecord[];
+{%- endif %}
 {%- else %}
   /** Titles (or partial todos) the store starts with, oldest first. */
   todos?: Array<string | (Partial<Todo> & { title: string })>;
@@ -34,6 +41,10 @@ export interface FakeApi {
   readonly todos: Todo[];
   /** Every list as the server sees it, and who the requests come from. */
   readonly lists: FakeLists;
+{%- if s.metering %}
+  /** The usage records GET /usage rolls up. */
+  readonly usage: FakeUsage;
+{%- endif %}
 {%- else %}
   /** The store as the server sees it, for asserting what was saved. */
   readonly todos: Todo[];
@@ -62,6 +73,9 @@ export function installFakeApi(options: FakeApiOptions = {}): FakeApi {
 {%- if s.multi_tenant %}
 
   const lists = createFakeLists(options.lists ?? [{ name: "Groceries", todos: options.todos ?? [] }], makeTodo, timestamp);
+{%- if s.metering %}
+  const usage = createFakeUsage(options.usage ?? [], lists);
+{%- endif %}
 {%- else %}
 
   const todos: Todo[] = (options.todos ?? []).map((t) => makeTodo(typeof t === "string" ? { title: t } : t));
@@ -70,7 +84,7 @@ export function installFakeApi(options: FakeApiOptions = {}): FakeApi {
   const failures: Array<{ method: string; response: CannedResponse }> = [];
   let gate: Promise<void> | null = null;
 {% if s.sign_in %}  const authorizations: Array<string | null> = [];
-  const acceptedTokens = new Set([FAKE_ID_TOKEN]);
+  const acceptedTokens = new Set([FAKE_ID_TOKEN{% if s.tenant_claims %}, FAKE_REFRESHED_ID_TOKEN{% endif %}]);
 {% endif %}
   async function handle(method: string, url: URL, body: unknown{% if s.sign_in %}, authorization: string | null{% endif %}): Promise<CannedResponse> {
     if (url.pathname === "/config.json") {
@@ -90,6 +104,10 @@ export function installFakeApi(options: FakeApiOptions = {}): FakeApi {
     const failure = failures.findIndex((f) => f.method === method);
     if (failure >= 0) return failures.splice(failure, 1)[0]!.response;
 {%- if s.multi_tenant %}
+{%- if s.metering %}
+
+    if (path === "usage") return usage.route(method, url);
+{%- endif %}
 
     return lists.route(method, path ?? "", body, (todoPath, todos) => todoRoute(method, url, todoPath, body, todos));
   }
@@ -156,6 +174,9 @@ export function installFakeApi(options: FakeApiOptions = {}): FakeApi {
       return lists.all[0]?.todos ?? [];
     },
     lists,
+{%- if s.metering %}
+    usage,
+{%- endif %}
 {%- else %}
     todos,
 {%- endif %}

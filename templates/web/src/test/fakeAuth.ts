@@ -13,6 +13,11 @@ export const FAKE_AUTH_CONFIG: AuthConfig = {
 
 /** The ID token of every fake session until a test changes it; the fake API accepts it. */
 export const FAKE_ID_TOKEN = "fake-id-token-1";
+{%- if s.tenant_claims %}
+
+/** The ID token a forced refresh (refreshSession) hands out; the fake API accepts it too. */
+export const FAKE_REFRESHED_ID_TOKEN = "fake-id-token-refreshed";
+{%- endif %}
 {%- if s.signup %}
 
 /** The confirmation code in every email the fake sends. */
@@ -111,6 +116,13 @@ export function fakeAuth(options: FakeAuthOptions = {}): FakeAuth {
       if (signedIn === null) throw new AuthFailure("sessionExpired", AUTH_MESSAGES.sessionExpired);
       return fake.token;
     },
+{%- if s.tenant_claims %}
+    async refreshSession() {
+      await enter("refreshSession");
+      if (signedIn === null) throw new AuthFailure("sessionExpired", AUTH_MESSAGES.sessionExpired);
+      fake.token = FAKE_REFRESHED_ID_TOKEN;
+    },
+{%- endif %}
 {%- if s.signup %}
     async signUp(email, password) {
       await enter("signUp", email);
@@ -163,7 +175,33 @@ function hidden(email: string): string {
 }
 
 {% endif -%}
+{% if s.tenant_claims -%}
+export interface FakeApiSession extends ApiSession {
+  /** Make the next refresh fail with `failure`; the token stays as it was. */
+  failNextRefresh(failure: AuthFailure): void;
+}
+
+/** A session for tests of the API clients and pages alone: the fake token, FAKE_REFRESHED_ID_TOKEN once refreshed. */
+export function fakeApiSession(): FakeApiSession {
+  let token = FAKE_ID_TOKEN;
+  let failure: AuthFailure | null = null;
+  return {
+    idToken: async () => token,
+    onUnauthorized: () => {},
+    async refresh() {
+      const failing = failure;
+      failure = null;
+      if (failing !== null) throw failing;
+      token = FAKE_REFRESHED_ID_TOKEN;
+    },
+    failNextRefresh(next) {
+      failure = next;
+    },
+  };
+}
+{%- else -%}
 /** A session for tests of the todo API client and page alone: always the fake token. */
 export function fakeApiSession(): ApiSession {
   return { idToken: async () => FAKE_ID_TOKEN, onUnauthorized: () => {} };
 }
+{%- endif %}

@@ -2,11 +2,15 @@
 // the sign-in screen without one, and ends the session when the user signs out or the API
 // refuses the token, so a todo request is only ever made with a session.
 import { useCallback, useEffect, useMemo, useState } from "react";
+import type { ApiSession } from "../api.ts";
 import { AuthFailure, type AuthClient, type SignedInUser } from "../auth.ts";
 import { createListApi } from "../listApi.ts";
+import { createUsageApi } from "../usageApi.ts";
+import { USAGE_ADDRESS, useUsageAddress } from "../useUsageAddress.ts";
 import { AccountBar } from "./AccountBar.tsx";
 import { AccountScreens } from "./AccountScreens.tsx";
 import { ListsPage } from "./ListsPage.tsx";
+import { UsagePage } from "./UsagePage.tsx";
 
 export const SIGNED_OUT_NOTICE = "You have signed out.";
 export const SESSION_ENDED_NOTICE = "Your session has expired or was ended. Sign in again to see your todos.";
@@ -86,31 +90,48 @@ interface SignedInPageProps extends Props {
 function SignedInPage({ auth, apiUrl, user, onEnd }: SignedInPageProps) {
   // One API client per session. Its session ends once, however many requests are refused at
   // the same time, and a refused request never signs out the user of a later session.
-  const { api, end } = useMemo(() => {
+  const { api, usage, end } = useMemo(() => {
     let ended = false;
     const end = (notice: string) => {
       if (ended) return;
       ended = true;
       onEnd(notice);
     };
-    const api = createListApi(apiUrl, {
-      async idToken() {
-        try {
-          return await auth.idToken();
-        } catch (error) {
-          if (error instanceof AuthFailure && error.reason === "sessionExpired") end(SESSION_ENDED_NOTICE);
-          throw error;
-        }
-      },
+    /** `call`, ending the session when it finds the session over. */
+    const watch = async <T,>(call: Promise<T>): Promise<T> => {
+      try {
+        return await call;
+      } catch (error) {
+        if (error instanceof AuthFailure && error.reason === "sessionExpired") end(SESSION_ENDED_NOTICE);
+        throw error;
+      }
+    };
+    const session: ApiSession = {
+      idToken: () => watch(auth.idToken()),
       onUnauthorized: () => end(SESSION_ENDED_NOTICE),
-    });
-    return { api, end };
+      refresh: () => watch(auth.refreshSession()),
+    };
+    return { api: createListApi(apiUrl, session), usage: createUsageApi(apiUrl, session), end };
   }, [auth, apiUrl, onEnd]);
 
+  const address = useUsageAddress();
+
+  // The lists page is left, not hidden, while the usage page is shown: it keeps the open list
+  // in the address, which must say "#usage" meanwhile.
   return (
     <>
-      <AccountBar email={user.email} onSignOut={() => end(SIGNED_OUT_NOTICE)} />
-      <ListsPage api={api} email={user.email} />
+      <AccountBar email={user.email} onSignOut={() => end(SIGNED_OUT_NOTICE)}>
+        {address.onUsage ? (
+          <a href={address.listsAddress} onClick={(event) => address.follow(event, address.listsAddress)}>
+            Back to lists
+          </a>
+        ) : (
+          <a href={USAGE_ADDRESS} onClick={(event) => address.follow(event, USAGE_ADDRESS)}>
+            Usage
+          </a>
+        )}
+      </AccountBar>
+      {address.onUsage ? <UsagePage api={usage} /> : <ListsPage api={api} email={user.email} />}
     </>
   );
 }

@@ -2,8 +2,9 @@
 // component tests exercise the real client code against the documented contract.
 import { vi } from "vitest";
 import type { Todo } from "../api.ts";
-import { FAKE_AUTH_CONFIG, FAKE_ID_TOKEN } from "./fakeAuth.ts";
+import { FAKE_AUTH_CONFIG, FAKE_ID_TOKEN, FAKE_REFRESHED_ID_TOKEN } from "./fakeAuth.ts";
 import { createFakeLists, type FakeListSeed, type FakeLists } from "./fakeLists.ts";
+import { createFakeUsage, type FakeUsage, type FakeUsageRecord } from "./fakeUsage.ts";
 
 export const FAKE_API_URL = "https://api.example.test/prod/";
 
@@ -19,6 +20,8 @@ export interface FakeApiOptions {
   todos?: Array<string | (Partial<Todo> & { title: string })>;
   /** The lists the store starts with; by default the signed-in user's "Groceries", holding `todos`. */
   lists?: FakeListSeed[];
+  /** The metered usage the store starts with, as the API rolls it up per owner, day and list. */
+  usage?: FakeUsageRecord[];
 }
 
 export interface FakeApi {
@@ -26,6 +29,8 @@ export interface FakeApi {
   readonly todos: Todo[];
   /** Every list as the server sees it, and who the requests come from. */
   readonly lists: FakeLists;
+  /** The usage records GET /usage rolls up. */
+  readonly usage: FakeUsage;
   /** "METHOD /path" of every API request, then its JSON body if any, in order. */
   readonly requests: string[];
   /** Answer the next request matching `method` with `response` instead of the store. */
@@ -49,11 +54,12 @@ export function installFakeApi(options: FakeApiOptions = {}): FakeApi {
   };
 
   const lists = createFakeLists(options.lists ?? [{ name: "Groceries", todos: options.todos ?? [] }], makeTodo, timestamp);
+  const usage = createFakeUsage(options.usage ?? [], lists);
   const requests: string[] = [];
   const failures: Array<{ method: string; response: CannedResponse }> = [];
   let gate: Promise<void> | null = null;
   const authorizations: Array<string | null> = [];
-  const acceptedTokens = new Set([FAKE_ID_TOKEN]);
+  const acceptedTokens = new Set([FAKE_ID_TOKEN, FAKE_REFRESHED_ID_TOKEN]);
 
   async function handle(method: string, url: URL, body: unknown, authorization: string | null): Promise<CannedResponse> {
     if (url.pathname === "/config.json") {
@@ -72,6 +78,8 @@ export function installFakeApi(options: FakeApiOptions = {}): FakeApi {
 
     const failure = failures.findIndex((f) => f.method === method);
     if (failure >= 0) return failures.splice(failure, 1)[0]!.response;
+
+    if (path === "usage") return usage.route(method, url);
 
     return lists.route(method, path ?? "", body, (todoPath, todos) => todoRoute(method, url, todoPath, body, todos));
   }
@@ -129,6 +137,7 @@ export function installFakeApi(options: FakeApiOptions = {}): FakeApi {
       return lists.all[0]?.todos ?? [];
     },
     lists,
+    usage,
     requests,
     authorizations,
     acceptedTokens,

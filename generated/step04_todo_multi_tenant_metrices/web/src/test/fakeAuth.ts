@@ -14,6 +14,9 @@ export const FAKE_AUTH_CONFIG: AuthConfig = {
 /** The ID token of every fake session until a test changes it; the fake API accepts it. */
 export const FAKE_ID_TOKEN = "fake-id-token-1";
 
+/** The ID token a forced refresh (refreshSession) hands out; the fake API accepts it too. */
+export const FAKE_REFRESHED_ID_TOKEN = "fake-id-token-refreshed";
+
 /** The confirmation code in every email the fake sends. */
 export const FAKE_CODE = "123456";
 
@@ -107,6 +110,11 @@ export function fakeAuth(options: FakeAuthOptions = {}): FakeAuth {
       if (signedIn === null) throw new AuthFailure("sessionExpired", AUTH_MESSAGES.sessionExpired);
       return fake.token;
     },
+    async refreshSession() {
+      await enter("refreshSession");
+      if (signedIn === null) throw new AuthFailure("sessionExpired", AUTH_MESSAGES.sessionExpired);
+      fake.token = FAKE_REFRESHED_ID_TOKEN;
+    },
     async signUp(email, password) {
       await enter("signUp", email);
       if (accounts[email] !== undefined) throw new AuthFailure("accountExists", AUTH_MESSAGES.accountExists);
@@ -155,7 +163,26 @@ function hidden(email: string): string {
   return `${name.slice(0, 1)}***@${domain.slice(0, 1)}***`;
 }
 
-/** A session for tests of the todo API client and page alone: always the fake token. */
-export function fakeApiSession(): ApiSession {
-  return { idToken: async () => FAKE_ID_TOKEN, onUnauthorized: () => {} };
+export interface FakeApiSession extends ApiSession {
+  /** Make the next refresh fail with `failure`; the token stays as it was. */
+  failNextRefresh(failure: AuthFailure): void;
+}
+
+/** A session for tests of the API clients and pages alone: the fake token, FAKE_REFRESHED_ID_TOKEN once refreshed. */
+export function fakeApiSession(): FakeApiSession {
+  let token = FAKE_ID_TOKEN;
+  let failure: AuthFailure | null = null;
+  return {
+    idToken: async () => token,
+    onUnauthorized: () => {},
+    async refresh() {
+      const failing = failure;
+      failure = null;
+      if (failing !== null) throw failing;
+      token = FAKE_REFRESHED_ID_TOKEN;
+    },
+    failNextRefresh(next) {
+      failure = next;
+    },
+  };
 }

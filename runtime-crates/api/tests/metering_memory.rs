@@ -1,0 +1,130 @@
+//! Step04's metering on memory stores (`MemoryPool`, `MemoryUsageStore`), with tokens signed
+//! by todo-test-support's test keys: the fast version of `metering_moto.rs`.
+
+mod common;
+mod metering;
+
+use std::sync::Arc;
+
+use axum::http::{Method, StatusCode};
+use common::Api;
+use common::lists::User;
+use serde_json::json;
+use todo_api::{
+    AllowedOrigin, AppState, AuthConfig, MemoryDirectory, MemorySink, MemoryUsageStore,
+    TokenVerifier,
+};
+use todo_domain::UserId;
+use todo_storage::MemoryPool;
+use todo_test_support::tokens::{CLIENT_ID, JwksServer, POOL_ID, REGION, TestKey, id_claims};
+
+const NAMESPACE: &str = "TodoTest/Usage";
+
+const USERS: [(&str, &str); 2] = [
+    ("0190b8a4-0000-7000-8000-00000000a11c", "alice@example.com"),
+    ("0190b8a4-0000-7000-8000-000000000b0b", "bob@example.com"),
+];
+
+struct World {
+    key: TestKey,
+    _jwks: JwksServer,
+    api: Api,
+    sink: Arc<MemorySink>,
+}
+
+impl World {
+    /// Step04's state as far as metering goes: step03's, metered.
+    async fn start() -> Self {
+        let key = TestKey::first();
+        let jwks = JwksServer::start(&[&key]).await;
+        let config = AuthConfig::cognito(REGION, POOL_ID, CLIENT_ID).with_jwks_url(&jwks.url);
+        let directory = MemoryDirectory::new();
+        for (sub, email) in USERS {
+            directory.add(UserId::new(sub).unwrap(), email);
+        }
+        let sink = Arc::new(MemorySink::default());
+        let state = AppState::pool(
+            Arc::new(MemoryPool::new()),
+            TokenVerifier::new(config).unwrap(),
+        )
+        .with_sharing(Arc::new(directory))
+        .with_metering(Arc::new(MemoryUsageStore::new()), NAMESPACE)
+        .with_metrics_sink(sink.clone());
+        assert!(state.meters_usage());
+        Self {
+            key,
+            _jwks: jwks,
+            api: Api::from_state(state, &AllowedOrigin::Any),
+            sink,
+        }
+    }
+
+    fn user(&self, n: usize) -> User {
+        let (sub, email) = USERS[n];
+        let mut claims = id_claims();
+        claims["sub"] = json!(sub);
+        claims["cognito:username"] = json!(sub);
+        claims["email"] = json!(email);
+        User {
+            api: self.api.with_token(&self.key.sign(&claims)),
+            id: sub.to_owned(),
+            email: email.to_owned(),
+        }
+    }
+}
+
+#[tokio::test]
+async fn two_owners_and_a_shared_list_in_memory() {
+    let world = World::start().await;
+    let (alice, bob) = (world.user(0), world.user(1));
+    let lines = metering::two_owners_and_a_shared_list(&alice, &bob, &world.sink, NAMESPACE).await;
+    // The memory pool reports no DynamoDB capacity.
+    let all = lines.all;
+    assert_eq!(
+        (all.requests, all.read_units, all.write_units),
+        (16, 0.0, 0.0)
+    );
+    metering::usage_matches_the_lines(&alice, &bob, &world.sink, &lines).await;
+}
+
+#[tokio::test]
+async fn parallel_requests_lose_no_count_in_memory() {
+    let world = World::start().await;
+    metering::parallel_requests_lose_no_count(&world.user(0), 50).await;
+}
+
+#[tokio::test]
+async fn bad_usage_queries_are_400_in_memory() {
+    let world = World::start().await;
+    metering::bad_usage_queries_are_400(&world.user(0)).await;
+    assert!(
+        world.sink.lines().len() >= 6,
+        "refused queries are metered too"
+    );
+}
+
+#[tokio::test]
+async fn without_metering_there_is_no_usage_route_and_no_line() {
+    let key = TestKey::first();
+    let jwks = JwksServer::start(&[&key]).await;
+    let config = AuthConfig::cognito(REGION, POOL_ID, CLIENT_ID).with_jwks_url(&jwks.url);
+    let sink = Arc::new(MemorySink::default());
+    // A sink without metering does nothing, and neither does metering on a single tenant.
+    let state = AppState::pool(
+        Arc::new(MemoryPool::new()),
+        TokenVerifier::new(config).unwrap(),
+    )
+    .with_metrics_sink(sink.clone());
+    assert!(!state.meters_usage());
+    let single = AppState::single_tenant(Arc::new(todo_storage::MemoryStore::new()))
+        .with_metering(Arc::new(MemoryUsageStore::new()), NAMESPACE);
+    assert!(!single.meters_usage());
+    let mut claims = id_claims();
+    claims["sub"] = json!(USERS[0].0);
+    let api = Api::from_state(state, &AllowedOrigin::Any).with_token(&key.sign(&claims));
+    api.call(Method::GET, "/usage")
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    assert_eq!(api.call(Method::GET, "/lists").await.status, StatusCode::OK);
+    assert!(sink.lines().is_empty());
+}

@@ -1,0 +1,23 @@
+//! Per-tenant metering: what each request consumed, published as CloudWatch metrics and
+//! rolled up per list owner.
+//!
+//! - [`meter`]: the usage of the request being served (DynamoDB capacity, todos added or
+//!   removed, the list and owner it is billed to), gathered in a task-local so the storage
+//!   layer can report capacity without a meter in every signature.
+//! - [`emf`]: the CloudWatch Embedded Metric Format line each request prints, and a
+//!   validator for tests.
+//! - [`store`]: the roll-up per owner, day and list, and each list's todo count
+//!   ([`UsageStore`]; DynamoDB or memory).
+
+pub mod emf;
+pub mod meter;
+pub mod store;
+
+pub use emf::{EmfDocument, EmfSink, MemorySink, StdoutSink, Unit};
+pub use meter::{
+    Access, RequestMeter, RequestUsage, add_stored_items, attribute_to_list, is_metered,
+    list_deleted, record_capacities, record_capacity,
+};
+pub use store::{
+    DynamoUsageStore, MemoryUsageStore, Usage, UsageRow, UsageStore, format_day, parse_day,
+};

@@ -1,0 +1,100 @@
+//! `MemoryUsageStore`: the roll-up in a map, for unit tests and the API's in-memory runs.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use async_trait::async_trait;
+use time::Date;
+use todo_domain::{ApiError, TenantId, UserId};
+
+use super::{Usage, UsageRow, UsageStore};
+
+/// A `UsageStore` in memory. Every change holds one lock, which is what DynamoDB's
+/// atomic `ADD` gives the real store.
+#[derive(Debug, Default)]
+pub struct MemoryUsageStore {
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    usage: BTreeMap<(UserId, Date, Option<TenantId>), Usage>,
+    items: BTreeMap<(UserId, TenantId), i64>,
+}
+
+impl MemoryUsageStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[async_trait]
+impl UsageStore for MemoryUsageStore {
+    async fn record(
+        &self,
+        owner: &UserId,
+        list: Option<&TenantId>,
+        day: Date,
+        usage: &Usage,
+    ) -> Result<(), ApiError> {
+        self.state()
+            .usage
+            .entry((owner.clone(), day, list.cloned()))
+            .or_default()
+            .add(usage);
+        Ok(())
+    }
+
+    async fn adjust_items(
+        &self,
+        owner: &UserId,
+        list: &TenantId,
+        delta: i64,
+    ) -> Result<i64, ApiError> {
+        let mut state = self.state();
+        let count = state
+            .items
+            .entry((owner.clone(), list.clone()))
+            .or_default();
+        *count += delta;
+        Ok(*count)
+    }
+
+    async fn remove_list(&self, owner: &UserId, list: &TenantId) -> Result<(), ApiError> {
+        self.state().items.remove(&(owner.clone(), list.clone()));
+        Ok(())
+    }
+
+    async fn period(
+        &self,
+        owner: &UserId,
+        first: Date,
+        last: Date,
+    ) -> Result<Vec<UsageRow>, ApiError> {
+        Ok(self
+            .state()
+            .usage
+            .iter()
+            .filter(|((o, day, _), _)| o == owner && (first..=last).contains(day))
+            .map(|((_, day, list), usage)| UsageRow {
+                day: *day,
+                list: list.clone(),
+                usage: *usage,
+            })
+            .collect())
+    }
+
+    async fn items(&self, owner: &UserId) -> Result<BTreeMap<TenantId, i64>, ApiError> {
+        Ok(self
+            .state()
+            .items
+            .iter()
+            .filter(|((o, _), _)| o == owner)
+            .map(|((_, list), count)| (list.clone(), *count))
+            .collect())
+    }
+}
