@@ -134,7 +134,16 @@ fn export_is_complete_and_points_nowhere_into_the_repository() {
         .collect();
     assert_eq!(
         vendored,
-        BTreeSet::from(["api", "auth", "directory", "domain", "storage", "tenancy"])
+        BTreeSet::from([
+            "api",
+            "auth",
+            "claims",
+            "directory",
+            "domain",
+            "metering",
+            "storage",
+            "tenancy"
+        ])
     );
     assert!(
         !files

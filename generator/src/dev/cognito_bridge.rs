@@ -241,16 +241,16 @@ impl Bridge {
             Ok(result) => result,
             Err(message) => return Answer::error(502, "ServiceUnavailable", &message),
         };
-        if status == 200 && answer.get("AuthenticationResult").is_some() {
-            if let Some(source) = trigger_source(&target, &body) {
-                if let Err(message) = self.run_trigger(source, &mut answer) {
-                    return Answer::error(
-                        400,
-                        "UserLambdaValidationException",
-                        &format!("PreTokenGeneration failed with error {message}."),
-                    );
-                }
-            }
+        if status == 200
+            && answer.get("AuthenticationResult").is_some()
+            && let Some(source) = trigger_source(&target, &body)
+            && let Err(message) = self.run_trigger(source, &mut answer)
+        {
+            return Answer::error(
+                400,
+                "UserLambdaValidationException",
+                &format!("PreTokenGeneration failed with error {message}."),
+            );
         }
         Answer::json(status, &answer)
     }

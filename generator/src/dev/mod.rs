@@ -605,8 +605,13 @@ fn announce(
         None => say("  sign in   no sign-in in this step"),
     }
     say(&format!(
-        "  logs      {} (emulator.log, api.log, spa.log)",
-        session.shown(&session.log_dir)
+        "  logs      {} (a .log per process: emulator, api, spa{})",
+        session.shown(&session.log_dir),
+        if session.log("trigger.log").exists() {
+            ", trigger"
+        } else {
+            ""
+        }
     ));
     if let Some(ready_file) = &options.ready_file {
         let ready = json!({

@@ -377,7 +377,7 @@ async fn isolation_suite(tokens: Tokens) {
     let (_world, [alice, bob, mallory]) = users(tokens).await;
     lists::sharing_rules(&alice, &bob, &mallory).await;
     let (_world, [alice, bob, _]) = users(tokens).await;
-    lists::concurrent_edits(&alice, &bob).await;
+    lists::concurrent_edits(&alice, &bob, lists::Writes::MayInterleave).await;
 }
 
 #[tokio::test]

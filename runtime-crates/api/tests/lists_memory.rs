@@ -183,5 +183,10 @@ async fn step03_an_outsider_is_refused_everywhere() {
 async fn step03_concurrent_edits_conflict() {
     let world = World::start().await;
     let api = world.step03();
-    lists::concurrent_edits(&world.user(&api, 0), &world.user(&api, 1)).await;
+    lists::concurrent_edits(
+        &world.user(&api, 0),
+        &world.user(&api, 1),
+        lists::Writes::Serialized,
+    )
+    .await;
 }

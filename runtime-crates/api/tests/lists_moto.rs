@@ -145,5 +145,10 @@ async fn step03_sharing_and_isolation_on_aws() {
 async fn step03_concurrent_edits_on_aws() {
     let aws = Aws::start().await;
     let api = Api::from_state(aws.step03(), &AllowedOrigin::Any);
-    lists::concurrent_edits(&aws.user(&api, 0), &aws.user(&api, 1)).await;
+    lists::concurrent_edits(
+        &aws.user(&api, 0),
+        &aws.user(&api, 1),
+        lists::Writes::MayInterleave,
+    )
+    .await;
 }
