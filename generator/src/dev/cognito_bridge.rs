@@ -549,7 +549,171 @@ fn reason(status: u16) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
+    use todo_test_support::MotoCognito;
+
     use super::*;
+
+    /// A stand-in trigger on a free port: answers each event with a `tenants` claim (or with
+    /// HTTP 500 when `fail`), and records the trigger sources it was called for.
+    fn fake_trigger(fail: bool) -> (String, Arc<Mutex<Vec<String>>>) {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let record = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                let request = read_request(&stream).unwrap();
+                let mut event: Value = serde_json::from_slice(&request.body).unwrap();
+                record
+                    .lock()
+                    .unwrap()
+                    .push(event["triggerSource"].as_str().unwrap().to_owned());
+                event["response"]["claimsOverrideDetails"] =
+                    json!({ "claimsToAddOrOverride": { "tenants": "list-1 list-2" } });
+                let (status, body) = if fail {
+                    (500, "{}".to_owned())
+                } else {
+                    (200, event.to_string())
+                };
+                let head = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream
+                    .write_all(head.as_bytes())
+                    .and_then(|()| stream.write_all(body.as_bytes()));
+            }
+        });
+        (url, seen)
+    }
+
+    fn free_port() -> u16 {
+        TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    fn cognito(bridge: &str, action: &str, body: Value) -> (u16, Value) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut response = agent
+            .post(bridge)
+            .header("X-Amz-Target", &format!("{TARGET_PREFIX}{action}"))
+            .header("Content-Type", "application/x-amz-json-1.1")
+            .send(body.to_string())
+            .unwrap();
+        let status = response.status().as_u16();
+        (
+            status,
+            serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap(),
+        )
+    }
+
+    /// Checks `token`'s RS256 signature against the bridge's key in its JWKS.
+    fn signed_by_bridge(bridge: &str, pool: &str, token: &str) -> bool {
+        let text = ureq::get(&format!("{bridge}{pool}/.well-known/jwks.json"))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap();
+        let jwks: Value = serde_json::from_str(&text).unwrap();
+        let key = jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["kid"] == KEY_ID)
+            .unwrap();
+        let bytes = |name: &str| URL_SAFE_NO_PAD.decode(key[name].as_str().unwrap()).unwrap();
+        let (signed, signature) = token.rsplit_once('.').unwrap();
+        aws_lc_rs::signature::RsaPublicKeyComponents {
+            n: bytes("n"),
+            e: bytes("e"),
+        }
+        .verify(
+            &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+            signed.as_bytes(),
+            &URL_SAFE_NO_PAD.decode(signature).unwrap(),
+        )
+        .is_ok()
+    }
+
+    #[test]
+    fn sign_in_and_refresh_through_the_bridge_run_the_trigger_on_moto() {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let moto = runtime.block_on(MotoCognito::start());
+        let (pool, client) = runtime.block_on(async {
+            let pool = moto.create_user_pool("bridge").await;
+            let client = moto.create_app_client(&pool, "spa").await;
+            moto.create_confirmed_user(&pool, &client, "ann@example.com", "Password-123!")
+                .await;
+            (pool, client)
+        });
+        let bridge_for = |trigger: Option<String>| {
+            let port = free_port();
+            start(
+                port,
+                BridgeConfig {
+                    emulator_url: format!("{}/", moto.endpoint()),
+                    trigger: trigger.map(|url| (url, EventVersion::V1)),
+                    region: "us-east-1".into(),
+                },
+            )
+            .unwrap();
+            format!("http://127.0.0.1:{port}/")
+        };
+        let sign_in = json!({
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "ClientId": client,
+            "AuthParameters": { "USERNAME": "ann@example.com", "PASSWORD": "Password-123!" },
+        });
+
+        let (trigger, seen) = fake_trigger(false);
+        let bridge = bridge_for(Some(trigger));
+        let (status, answer) = cognito(&bridge, "InitiateAuth", sign_in.clone());
+        assert_eq!(status, 200, "{answer}");
+        let id_token = answer["AuthenticationResult"]["IdToken"].as_str().unwrap();
+        let claims = claims_of(id_token).unwrap();
+        assert_eq!(claims["tenants"], "list-1 list-2");
+        assert_eq!(claims["email"], "ann@example.com");
+        assert!(signed_by_bridge(&bridge, &pool, id_token));
+
+        let refresh = answer["AuthenticationResult"]["RefreshToken"].clone();
+        let (status, renewed) = cognito(
+            &bridge,
+            "GetTokensFromRefreshToken",
+            json!({ "ClientId": client, "RefreshToken": refresh }),
+        );
+        assert_eq!(status, 200, "{renewed}");
+        let renewed_id = renewed["AuthenticationResult"]["IdToken"].as_str().unwrap();
+        assert_eq!(claims_of(renewed_id).unwrap()["tenants"], "list-1 list-2");
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [
+                "TokenGeneration_Authentication",
+                "TokenGeneration_RefreshTokens"
+            ]
+        );
+
+        // Without a trigger, moto's tokens pass unchanged (still verifiable with moto's keys).
+        let (status, plain) = cognito(&bridge_for(None), "InitiateAuth", sign_in.clone());
+        assert_eq!(status, 200, "{plain}");
+        let plain_claims =
+            claims_of(plain["AuthenticationResult"]["IdToken"].as_str().unwrap()).unwrap();
+        assert!(!plain_claims.contains_key("tenants"));
+
+        // A failing trigger fails the sign-in, as Cognito does.
+        let (trigger, _) = fake_trigger(true);
+        let (status, refused) = cognito(&bridge_for(Some(trigger)), "InitiateAuth", sign_in);
+        assert_eq!(status, 400);
+        assert_eq!(refused["__type"], "UserLambdaValidationException");
+    }
 
     fn claims(value: Value) -> Map<String, Value> {
         value.as_object().cloned().unwrap()
