@@ -35,6 +35,8 @@ const KEY_ID: &str = "stepgen-dev-bridge";
 const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 /// Requests to the bridge are small JSON documents; anything bigger is refused.
 const MAX_BODY: usize = 1 << 20;
+/// How long Cognito waits for a trigger before it fails the sign-in.
+const TRIGGER_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The version of the pre-token-generation event Cognito sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +107,7 @@ struct Bridge {
     config: BridgeConfig,
     key: RsaKeyPair,
     agent: ureq::Agent,
+    trigger_agent: ureq::Agent,
 }
 
 /// One HTTP request, as far as the bridge cares.
@@ -141,12 +144,20 @@ impl Bridge {
         // A fresh key per run: nothing outside this process ever holds it.
         let key = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
             .map_err(|_| std::io::Error::other("cannot generate the bridge's signing key"))?;
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(30)))
-            .http_status_as_error(false)
-            .build()
-            .new_agent();
-        Ok(Self { config, key, agent })
+        let agent_with = |timeout| {
+            ureq::Agent::config_builder()
+                .timeout_global(Some(timeout))
+                .http_status_as_error(false)
+                .proxy(None)
+                .build()
+                .new_agent()
+        };
+        Ok(Self {
+            config,
+            key,
+            agent: agent_with(Duration::from_secs(30)),
+            trigger_agent: agent_with(TRIGGER_TIMEOUT),
+        })
     }
 
     fn serve(&self, mut stream: TcpStream) {
@@ -297,7 +308,7 @@ impl Bridge {
             &access_claims,
         );
         let mut response = self
-            .agent
+            .trigger_agent
             .post(url)
             .header("Content-Type", "application/json")
             .send(event.to_string())
@@ -310,7 +321,19 @@ impl Bridge {
         let event: Value = serde_json::from_str(&text)
             .map_err(|e| format!("the trigger's answer is not JSON: {e}"))?;
         let (id_changes, access_changes) = match version {
-            EventVersion::V1 => (&event["response"]["claimsOverrideDetails"], &Value::Null),
+            EventVersion::V1 => {
+                let changes = &event["response"]["claimsOverrideDetails"];
+                // V1's claims are a map of strings; Cognito refuses anything else.
+                let added = changes["claimsToAddOrOverride"].as_object();
+                if let Some((name, _)) = added
+                    .into_iter()
+                    .flatten()
+                    .find(|(_, value)| !value.is_string())
+                {
+                    return Err(format!("claim {name} is not a string"));
+                }
+                (changes, &Value::Null)
+            }
             EventVersion::V2 => {
                 let details = &event["response"]["claimsAndScopeOverrideDetails"];
                 (
@@ -445,8 +468,8 @@ fn trigger_event(
 }
 
 /// `claims` with the trigger's `claimsToAddOrOverride` and `claimsToSuppress` applied, or
-/// `None` when the trigger changed nothing. Cognito refuses to change the claims it owns;
-/// so does this.
+/// `None` when the trigger changed nothing. Cognito ignores changes to the claims it owns
+/// (these, and its `cognito:` claims); so does this.
 fn apply(mut claims: Map<String, Value>, changes: &Value) -> Option<Map<String, Value>> {
     const RESERVED: &[&str] = &[
         "acr",
@@ -457,26 +480,28 @@ fn apply(mut claims: Map<String, Value>, changes: &Value) -> Option<Map<String, 
         "azp",
         "exp",
         "iat",
+        "identities",
         "iss",
         "jti",
         "nbf",
         "nonce",
+        "origin_jti",
         "sub",
         "token_use",
-        "cognito:username",
     ];
+    let owned_by_cognito = |name: &str| RESERVED.contains(&name) || name.starts_with("cognito:");
     let additions = changes["claimsToAddOrOverride"].as_object();
     let suppressions = changes["claimsToSuppress"].as_array();
     if additions.is_none_or(Map::is_empty) && suppressions.is_none_or(Vec::is_empty) {
         return None;
     }
     for (name, value) in additions.into_iter().flatten() {
-        if !RESERVED.contains(&name.as_str()) {
+        if !owned_by_cognito(name) {
             claims.insert(name.clone(), value.clone());
         }
     }
     for name in suppressions.into_iter().flatten().filter_map(Value::as_str) {
-        if !RESERVED.contains(&name) {
+        if !owned_by_cognito(name) {
             claims.remove(name);
         }
     }
@@ -555,9 +580,9 @@ mod tests {
 
     use super::*;
 
-    /// A stand-in trigger on a free port: answers each event with a `tenants` claim (or with
-    /// HTTP 500 when `fail`), and records the trigger sources it was called for.
-    fn fake_trigger(fail: bool) -> (String, Arc<Mutex<Vec<String>>>) {
+    /// A stand-in trigger on a free port: answers each event with `claims` to add (or with
+    /// HTTP 500 when `None`), and records the trigger sources it was called for.
+    fn fake_trigger(claims: Option<Value>) -> (String, Arc<Mutex<Vec<String>>>) {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
         let url = format!("http://{}/", listener.local_addr().unwrap());
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -570,12 +595,13 @@ mod tests {
                     .lock()
                     .unwrap()
                     .push(event["triggerSource"].as_str().unwrap().to_owned());
-                event["response"]["claimsOverrideDetails"] =
-                    json!({ "claimsToAddOrOverride": { "tenants": "list-1 list-2" } });
-                let (status, body) = if fail {
-                    (500, "{}".to_owned())
-                } else {
-                    (200, event.to_string())
+                let (status, body) = match &claims {
+                    Some(claims) => {
+                        event["response"]["claimsOverrideDetails"] =
+                            json!({ "claimsToAddOrOverride": claims });
+                        (200, event.to_string())
+                    }
+                    None => (500, "{}".to_owned()),
                 };
                 let head = format!(
                     "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -674,7 +700,7 @@ mod tests {
             "AuthParameters": { "USERNAME": "ann@example.com", "PASSWORD": "Password-123!" },
         });
 
-        let (trigger, seen) = fake_trigger(false);
+        let (trigger, seen) = fake_trigger(Some(json!({ "tenants": "list-1 list-2" })));
         let bridge = bridge_for(Some(trigger));
         let (status, answer) = cognito(&bridge, "InitiateAuth", sign_in.clone());
         assert_eq!(status, 200, "{answer}");
@@ -708,11 +734,15 @@ mod tests {
             claims_of(plain["AuthenticationResult"]["IdToken"].as_str().unwrap()).unwrap();
         assert!(!plain_claims.contains_key("tenants"));
 
-        // A failing trigger fails the sign-in, as Cognito does.
-        let (trigger, _) = fake_trigger(true);
-        let (status, refused) = cognito(&bridge_for(Some(trigger)), "InitiateAuth", sign_in);
-        assert_eq!(status, 400);
-        assert_eq!(refused["__type"], "UserLambdaValidationException");
+        // A failing trigger, or a V1 claim that is not a string, fails the sign-in, as in
+        // Cognito.
+        for answer in [None, Some(json!({ "tenants": ["list-1"] }))] {
+            let (trigger, _) = fake_trigger(answer);
+            let (status, refused) =
+                cognito(&bridge_for(Some(trigger)), "InitiateAuth", sign_in.clone());
+            assert_eq!(status, 400);
+            assert_eq!(refused["__type"], "UserLambdaValidationException");
+        }
     }
 
     fn claims(value: Value) -> Map<String, Value> {
@@ -738,15 +768,18 @@ mod tests {
 
     #[test]
     fn added_claims_land_and_reserved_ones_stay() {
-        let token = claims(json!({"sub": "u1", "email": "a@b.c", "iss": "x"}));
+        let token = claims(json!({"sub": "u1", "email": "a@b.c", "iss": "x", "origin_jti": "j"}));
         let changed = apply(
             token.clone(),
-            &json!({"claimsToAddOrOverride": {"tenants": "l1 l2", "sub": "evil"}, "claimsToSuppress": ["email", "iss"]}),
+            &json!({
+                "claimsToAddOrOverride": {"tenants": "l1 l2", "sub": "evil", "cognito:groups": "admins"},
+                "claimsToSuppress": ["email", "iss", "origin_jti"],
+            }),
         )
         .unwrap();
         assert_eq!(
             Value::Object(changed),
-            json!({"sub": "u1", "iss": "x", "tenants": "l1 l2"})
+            json!({"sub": "u1", "iss": "x", "origin_jti": "j", "tenants": "l1 l2"})
         );
         assert_eq!(apply(token, &Value::Null), None);
     }

@@ -270,10 +270,12 @@ struct Ports {
     spa: u16,
     api: u16,
     emulator: u16,
-    /// The Cognito bridge, in front of the emulator's user pools.
-    cognito: u16,
-    /// The pre-token-generation trigger, when the step has one.
-    trigger: u16,
+}
+
+impl Ports {
+    fn all(&self) -> Vec<u16> {
+        vec![self.spa, self.api, self.emulator]
+    }
 }
 
 fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
@@ -294,8 +296,6 @@ fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
     let spa_url = format!("http://127.0.0.1:{}/", ports.spa);
     let api_url = format!("http://127.0.0.1:{}/", ports.api);
     let emulator_url = format!("http://127.0.0.1:{}/", ports.emulator);
-    let cognito_url = format!("http://127.0.0.1:{}/", ports.cognito);
-    let trigger_url = format!("http://127.0.0.1:{}/", ports.trigger);
 
     // The emulator and the dev server need nothing from the template: they start now and come
     // up while the app synthesizes and the API compiles.
@@ -389,34 +389,55 @@ fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
     let has_user_pool = provisioned
         .iter()
         .any(|p| p.kind == "AWS::Cognito::UserPool");
-    if has_user_pool {
+    // Ports for the parts only some steps have, picked once the template says which.
+    let mut taken = ports.all();
+    let mut pick_more = |preferred: u16, what: &str| -> Result<u16, DevError> {
+        let port = pick_port(preferred, what, &taken)?;
+        taken.push(port);
+        Ok(port)
+    };
+    let trigger_port = trigger
+        .map(|_| pick_more(DEFAULT_TRIGGER_PORT, "token trigger"))
+        .transpose()?;
+    let cognito_url = if has_user_pool {
+        let port = pick_more(DEFAULT_COGNITO_PORT, "Cognito bridge")?;
+        let url = format!("http://127.0.0.1:{port}/");
         cognito_bridge::start(
-            ports.cognito,
+            port,
             cognito_bridge::BridgeConfig {
                 emulator_url: emulator_url.clone(),
-                trigger: trigger.map(|(_, version)| (trigger_url.clone(), version)),
+                trigger: trigger
+                    .zip(trigger_port)
+                    .map(|((_, version), port)| (format!("http://127.0.0.1:{port}/"), version)),
                 region: REGION.to_owned(),
             },
         )
         .map_err(|source| DevError::Io {
-            context: format!("cannot start the Cognito bridge on {cognito_url}"),
+            context: format!("cannot start the Cognito bridge on {url}"),
             source,
         })?;
         stage(
             "cognito",
-            &format!("the bridge to the emulator's user pools listens on {cognito_url}"),
+            &format!("the bridge to the emulator's user pools listens on {url}"),
         );
-    }
-    let spa_config = spa_config::local_config(&template, &cdk_out, &locals, &api_url, &cognito_url)
-        .map_err(DevError::Setup)?;
+        Some(url)
+    } else {
+        None
+    };
+    let cognito_endpoint = cognito_url.as_deref().unwrap_or(&emulator_url);
+    let spa_config =
+        spa_config::local_config(&template, &cdk_out, &locals, &api_url, cognito_endpoint)
+            .map_err(DevError::Setup)?;
     write_spa_config(&web_dir, &spa_config)?;
     stage(
         "spa",
         &format!("web/public/config.json points the SPA at {api_url}"),
     );
 
-    if let (Some((function, _)), Some(trigger_binary)) = (trigger, &trigger_binary) {
-        let overrides = local_environment(ports.trigger, &ports, &emulator_url);
+    if let (Some((function, _)), Some(trigger_binary), Some(trigger_port)) =
+        (trigger, &trigger_binary, trigger_port)
+    {
+        let overrides = local_environment(trigger_port, &ports, &emulator_url);
         let environment = functions::environment(function, &template, &locals, &overrides)
             .map_err(DevError::Setup)?;
         let trigger_log = session.log("trigger.log");
@@ -435,7 +456,7 @@ fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
             API_TIMEOUT,
             &session.stop,
             &mut session.children,
-            || listens(ports.trigger),
+            || listens(trigger_port),
         )?;
         stage(
             "trigger",
@@ -454,7 +475,7 @@ fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
     if let Some(pool) = environment.get("COGNITO_USER_POOL_ID") {
         // In AWS the API finds the pool's signing keys from its id; here the bridge publishes
         // the emulator's and its own.
-        let jwks = format!("{cognito_url}{pool}/.well-known/jwks.json");
+        let jwks = format!("{cognito_endpoint}{pool}/.well-known/jwks.json");
         environment.insert("COGNITO_JWKS_URL".to_owned(), jwks);
     }
     let api_log = session.log("api.log");
@@ -493,7 +514,7 @@ fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
         session,
         options,
         [&spa_url, &api_url, &emulator_url],
-        has_user_pool.then_some(cognito_url.as_str()),
+        cognito_url.as_deref(),
         &provisioned,
         &spa_config,
         started.elapsed(),
@@ -698,29 +719,25 @@ fn provision_all(
 }
 
 fn pick_ports() -> Result<Ports, DevError> {
-    let mut taken = Vec::new();
-    let mut pick = |preferred: u16, what: &str| -> Result<u16, DevError> {
-        let (port, replaced) =
-            process::pick_port(preferred, &taken).map_err(|source| DevError::Io {
-                context: "cannot find a free TCP port".into(),
-                source,
-            })?;
-        if replaced {
-            stage(
-                "ports",
-                &format!("{preferred} is busy: the {what} uses {port}"),
-            );
-        }
-        taken.push(port);
-        Ok(port)
-    };
-    Ok(Ports {
-        emulator: pick(DEFAULT_EMULATOR_PORT, "emulator")?,
-        api: pick(DEFAULT_API_PORT, "API")?,
-        spa: pick(DEFAULT_SPA_PORT, "SPA")?,
-        cognito: pick(DEFAULT_COGNITO_PORT, "Cognito bridge")?,
-        trigger: pick(DEFAULT_TRIGGER_PORT, "token trigger")?,
-    })
+    let emulator = pick_port(DEFAULT_EMULATOR_PORT, "emulator", &[])?;
+    let api = pick_port(DEFAULT_API_PORT, "API", &[emulator])?;
+    let spa = pick_port(DEFAULT_SPA_PORT, "SPA", &[emulator, api])?;
+    Ok(Ports { spa, api, emulator })
+}
+
+/// `preferred` if it is free and not `taken`, else a free port; says so when it differs.
+fn pick_port(preferred: u16, what: &str, taken: &[u16]) -> Result<u16, DevError> {
+    let (port, replaced) = process::pick_port(preferred, taken).map_err(|source| DevError::Io {
+        context: "cannot find a free TCP port".into(),
+        source,
+    })?;
+    if replaced {
+        stage(
+            "ports",
+            &format!("{preferred} is busy: the {what} uses {port}"),
+        );
+    }
+    Ok(port)
 }
 
 /// `web/public/config.json`, which the SPA reads at run time to find the API (and the user

@@ -10,8 +10,8 @@ use std::sync::Once;
 
 use axum::Router;
 use axum::extract::Json;
-use axum::http::{HeaderName, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::routing::post;
 use serde_json::{Value, json};
 
@@ -59,12 +59,8 @@ pub async fn run(router: Router, port: u16) -> Result<(), Error> {
 ///
 /// In Lambda, through `lambda_runtime`: a failure fails the invocation with its message.
 /// Elsewhere, on `127.0.0.1:<port>`, for a local Cognito emulator or a test to call:
-///
-/// - `POST /` with the event as the body answers 200 with the function's answer, or 500
-///   with `{"errorType", "errorMessage"}`;
-/// - `POST /2015-03-31/functions/{name}/invocations` is Lambda's own Invoke API, so an
-///   emulator configured with this address as its Lambda endpoint can invoke the function
-///   as it would in AWS: a failure is 200 with `X-Amz-Function-Error: Unhandled`.
+/// `POST /` with the event as the body answers 200 with the function's answer, or 500 with
+/// `{"errorType", "errorMessage"}`.
 pub async fn run_function<F, Fut, E>(
     name: &'static str,
     function: F,
@@ -94,32 +90,15 @@ where
     Fut: Future<Output = Result<Value, E>> + Send + 'static,
     E: std::error::Error + Send + Sync + 'static,
 {
-    let direct = function.clone();
-    Router::new()
-        .route(
-            "/",
-            post(
-                async move |Json(event): Json<Value>| match direct(event).await {
-                    Ok(answer) => Json(answer).into_response(),
-                    Err(error) => {
-                        (StatusCode::INTERNAL_SERVER_ERROR, failure(&error)).into_response()
-                    }
-                },
-            ),
-        )
-        .route(
-            "/2015-03-31/functions/{name}/invocations",
-            post(async move |Json(event): Json<Value>| -> Response {
-                match function(event).await {
-                    Ok(answer) => Json(answer).into_response(),
-                    Err(error) => (
-                        [(HeaderName::from_static("x-amz-function-error"), "Unhandled")],
-                        failure(&error),
-                    )
-                        .into_response(),
-                }
-            }),
-        )
+    Router::new().route(
+        "/",
+        post(
+            async move |Json(event): Json<Value>| match function(event).await {
+                Ok(answer) => Json(answer).into_response(),
+                Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, failure(&error)).into_response(),
+            },
+        ),
+    )
 }
 
 /// A failed invocation's body, as Lambda reports one.

@@ -8,12 +8,12 @@
 //! The owner/member rules are todo-tenancy's [`access`](todo_tenancy::access) table.
 //!
 //! With tenant claims on (step04), a list that the caller's token names in its `tenants`
-//! claim is reached the other way round: its partition is opened first and the caller's
-//! member record there says whether they may see it, and as what. The token vouches for
-//! the tenant, the member record — which the owner grants and revokes — decides, so a
-//! member removed after the token was issued is refused at once. A list the token does not
-//! name (joined after sign-in, or left out by the claim's bound) is looked up in the index
-//! as before.
+//! claim is known to be the request's tenant before anything is read: its partition is
+//! opened while the index entry is read, instead of after it. The index entry still
+//! decides — on both paths, one authority, which revocation changes first — so a member
+//! removed after the token was issued is refused at once, whatever the token says. A list
+//! the token does not name (joined after sign-in, or left out by the claim's bound) takes
+//! the step03 path.
 //!
 //! Writes that touch both the partition and the index are ordered so that a failure
 //! half-way never gives anyone access they should not have, and retrying finishes the job:
@@ -33,7 +33,7 @@ use todo_claims::TenantClaims;
 use todo_directory::UserDirectory;
 use todo_domain::{
     AddMemberRequest, ApiError, CreateTodoRequest, ListNameRequest, ListRecord, Member, Membership,
-    Role, TenantId, Timestamp, UpdateListTodoRequest, UserId, VersionedTodo,
+    Role, TenantId, Timestamp, UpdateListTodoRequest, VersionedTodo,
 };
 use todo_storage::{PoolStore, TenantPartition};
 use todo_tenancy::{Action, TenantContext, caller_user_id};
@@ -160,42 +160,26 @@ impl FromRequestParts<PoolState> for ListAccess {
             None
         };
         let tenant = TenantId::parse_list_id(&path_param(parts, "listId").await?)?;
-        let access = if claims.is_some_and(|claims| claims.contains(&tenant)) {
-            Self::from_member_record(state, user, tenant).await?
+        let named_by_token = claims.is_some_and(|claims| claims.contains(&tenant));
+        tracing::debug!(%tenant, named_by_token, "list access");
+        let (entry, partition) = if named_by_token {
+            // The token vouches for the tenant: reach its partition while the index confirms.
+            let (entry, partition) = tokio::try_join!(
+                state.pool.membership(&user, &tenant),
+                state.pool.open(&tenant)
+            )?;
+            (entry, Some(partition))
         } else {
-            Self::from_index(state, user, tenant).await?
+            (state.pool.membership(&user, &tenant).await?, None)
         };
+        let context = TenantContext::resolve(user, tenant, entry)?;
+        let partition = match partition {
+            Some(partition) => partition,
+            None => state.pool.open(context.tenant()).await?,
+        };
+        let access = Self { context, partition };
         crate::metered::attribute(parts, &access.context, access.partition.as_ref()).await;
         Ok(access)
-    }
-}
-
-impl ListAccess {
-    /// The token names the list: open its partition and read the caller's member record.
-    async fn from_member_record(
-        state: &PoolState,
-        user: UserId,
-        tenant: TenantId,
-    ) -> Result<Self, ApiError> {
-        tracing::debug!(%tenant, "list access from the token's tenant claims and the member record");
-        let partition = state.pool.open(&tenant).await?;
-        let member = partition.member(&tenant, &user).await?;
-        let context = TenantContext::from_member(user, tenant, member)?;
-        Ok(Self { context, partition })
-    }
-
-    /// The token does not name the list (or claims are off): the caller's index entry
-    /// decides, and only then is the partition opened.
-    async fn from_index(
-        state: &PoolState,
-        user: UserId,
-        tenant: TenantId,
-    ) -> Result<Self, ApiError> {
-        tracing::debug!(%tenant, "list access from the list index");
-        let entry = state.pool.membership(&user, &tenant).await?;
-        let context = TenantContext::resolve(user, tenant, entry)?;
-        let partition = state.pool.open(context.tenant()).await?;
-        Ok(Self { context, partition })
     }
 }
 

@@ -231,7 +231,10 @@ impl Metering {
     async fn stored_items(&self, usage: &RequestUsage) -> Option<i64> {
         let list = usage.list.as_ref()?;
         let result = if usage.list_deleted {
-            self.store.remove_list(&usage.owner, list).await.map(|()| 0)
+            self.store
+                .remove_list(&usage.owner, list)
+                .await
+                .map(|()| Some(0))
         } else if usage.stored_items_delta != 0 {
             self.store
                 .adjust_items(&usage.owner, list, usage.stored_items_delta)
@@ -244,5 +247,6 @@ impl Metering {
                 tracing::error!(%error, %list, "metering: the list's todo count was not updated");
             })
             .ok()
+            .flatten()
     }
 }

@@ -144,11 +144,6 @@ impl AppState {
         self
     }
 
-    /// Whether requests are metered (and `/usage` exists).
-    pub fn meters_usage(&self) -> bool {
-        self.metering.is_some()
-    }
-
     /// Whether the routes require a signed-in caller.
     pub fn requires_sign_in(&self) -> bool {
         self.sign_in.is_some()
@@ -157,11 +152,6 @@ impl AppState {
     /// Whether lists can be shared (the member routes exist).
     pub fn shares_lists(&self) -> bool {
         matches!(&self.routes, Routes::Pool(pool) if pool.directory.is_some())
-    }
-
-    /// Whether lists named in the token's tenant claims are reached through them.
-    pub fn uses_tenant_claims(&self) -> bool {
-        matches!(&self.routes, Routes::Pool(pool) if pool.tenant_claims)
     }
 }
 
@@ -210,7 +200,9 @@ pub fn router(state: AppState, allowed_origin: &AllowedOrigin) -> Router {
 }
 
 /// The list routes and `/usage`, each request run under the metering layer. The layer is a
-/// route layer added before sign-in's, so sign-in runs first and the caller is known.
+/// route layer added before sign-in's, so sign-in runs first and the caller is known. A
+/// panic is caught inside it too (the router's outer catch cannot be reached from here), so
+/// a panicking handler's 500 is metered like any other answer.
 fn metered_routes(pool: PoolState, metering: Metering) -> Router {
     let usage = usage::routes(UsageState {
         pool: pool.pool.clone(),
@@ -218,6 +210,7 @@ fn metered_routes(pool: PoolState, metering: Metering) -> Router {
     });
     lists::routes(pool)
         .merge(usage)
+        .route_layer(CatchPanicLayer::custom(panic_response))
         .route_layer(middleware::from_fn_with_state(metering, meter_request))
 }
 

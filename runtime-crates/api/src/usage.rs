@@ -5,8 +5,8 @@
 //! holds the caller's lists with usage in the period, most requests first, named from the
 //! caller's list index (`null` for a list deleted since). `total` and `days` count every
 //! request billed to the caller, including those on no list (`GET /lists`, `GET /usage`);
-//! `storedItems` is the todo count now: per list, and in `total` across all the caller's
-//! lists.
+//! `storedItems` is the todo count now: per list, and in `total` across the lists the
+//! caller still owns.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -60,38 +60,34 @@ pub struct UsageReport {
 
 /// One list's usage in the period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct ListUsage {
     pub list_id: TenantId,
     /// `None` when the list has been deleted since.
     pub name: Option<String>,
-    pub requests: u64,
-    pub duration_ms: u64,
-    pub read_units: f64,
-    pub write_units: f64,
+    #[serde(flatten)]
+    pub usage: Usage,
+    /// The list's todos now; 0 for a list deleted since.
     pub stored_items: i64,
 }
 
 /// Every request billed to the caller in the period, and their todos now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct UsageTotal {
-    pub requests: u64,
-    pub duration_ms: u64,
-    pub read_units: f64,
-    pub write_units: f64,
+    #[serde(flatten)]
+    pub usage: Usage,
+    /// The todos of the lists the caller owns now.
     pub stored_items: i64,
 }
 
 /// One day of the period (days without requests included, at zero).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct DayUsage {
     pub date: String,
-    pub requests: u64,
-    pub duration_ms: u64,
-    pub read_units: f64,
-    pub write_units: f64,
+    #[serde(flatten)]
+    pub usage: Usage,
 }
 
 #[derive(Deserialize)]
@@ -154,11 +150,21 @@ async fn usage(
         state.store.items(&owner),
         state.pool.memberships(&owner),
     )?;
+    // The caller's own lists now. A deleted list's count can come back (a todo created
+    // while the list was being deleted adds to it after it was removed), so counts are
+    // read only for the lists the caller still owns.
     let names: HashMap<TenantId, String> = memberships
         .into_iter()
         .filter(|entry| entry.role == Role::Owner)
         .map(|entry| (entry.list_id, entry.name))
         .collect();
+    let stored_items = |list: &TenantId| {
+        if names.contains_key(list) {
+            items.get(list).copied().unwrap_or_default()
+        } else {
+            0
+        }
+    };
 
     let mut days: BTreeMap<Date, Usage> = std::iter::successors(Some(first), |day| {
         day.next_day().filter(|next| *next <= last)
@@ -179,18 +185,16 @@ async fn usage(
         .into_iter()
         .map(|(list, usage)| ListUsage {
             name: names.get(&list).cloned(),
-            stored_items: items.get(&list).copied().unwrap_or_default(),
+            stored_items: stored_items(&list),
             list_id: list,
-            requests: usage.requests,
-            duration_ms: usage.duration_ms,
-            read_units: usage.read_units,
-            write_units: usage.write_units,
+            usage,
         })
         .collect();
     // Most used first; the id (oldest first, UUID v7) breaks ties so the order is stable.
     lists.sort_by(|a, b| {
-        b.requests
-            .cmp(&a.requests)
+        b.usage
+            .requests
+            .cmp(&a.usage.requests)
             .then_with(|| a.list_id.cmp(&b.list_id))
     });
 
@@ -200,20 +204,14 @@ async fn usage(
         end: format_day(last),
         lists,
         total: UsageTotal {
-            requests: total.requests,
-            duration_ms: total.duration_ms,
-            read_units: total.read_units,
-            write_units: total.write_units,
-            stored_items: items.values().sum(),
+            usage: total,
+            stored_items: names.keys().map(stored_items).sum(),
         },
         days: days
             .into_iter()
             .map(|(day, usage)| DayUsage {
                 date: format_day(day),
-                requests: usage.requests,
-                duration_ms: usage.duration_ms,
-                read_units: usage.read_units,
-                write_units: usage.write_units,
+                usage,
             })
             .collect(),
     }))

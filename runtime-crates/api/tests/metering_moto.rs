@@ -3,7 +3,9 @@
 //! (`DynamoUsageStore`). The pool's requests pass through a `CapacityTap`, which adds up
 //! the capacity DynamoDB reported on the wire, to compare with what was metered.
 //! Tokens are signed by todo-test-support's test keys; sign-in on Cognito is exercised by
-//! `lists_moto.rs`.
+//! `lists_moto.rs`. The scenarios run twice: with metering alone, and as step04's `main`
+//! builds the API (tenant claims and metering), with tokens that carry the `tenants` claim
+//! the pre-token-generation trigger gives each user at the time of the request.
 
 mod common;
 mod metering;
@@ -12,13 +14,19 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
+use axum::http::header::AUTHORIZATION;
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use common::Api;
 use common::lists::User;
-use serde_json::json;
+use serde_json::{Value, json};
 use todo_api::{
     AllowedOrigin, AppState, AuthConfig, DynamoUsageStore, MemoryDirectory, MemorySink,
-    TokenVerifier,
+    TokenVerifier, router,
 };
+use todo_claims::TokenTrigger;
 use todo_domain::UserId;
 use todo_storage::DynamoPool;
 use todo_test_support::tokens::{CLIENT_ID, JwksServer, POOL_ID, REGION, TestKey, id_claims};
@@ -31,17 +39,91 @@ const USERS: [(&str, &str); 2] = [
     ("0190b8a4-0000-7000-8000-000000000b0b", "bob@example.com"),
 ];
 
-struct World {
+/// How the API is built.
+#[derive(Clone, Copy, PartialEq)]
+enum Build {
+    /// Metering alone; tokens carry no tenant claims.
+    Metered,
+    /// As step04's `main` builds it: tenant claims and metering. Every request carries a
+    /// token just issued with the trigger's claims, so every list the caller is on is
+    /// reached on the claim path.
+    Step04,
+}
+
+/// Mints ID tokens: the test key, and the trigger reading the users' list index.
+struct Tokens {
     key: TestKey,
+    trigger: TokenTrigger,
+}
+
+impl Tokens {
+    /// User `n`'s token, with `extra` claims.
+    fn sign(&self, n: usize, extra: impl IntoIterator<Item = (String, Value)>) -> String {
+        let (sub, email) = USERS[n];
+        let mut claims = id_claims();
+        claims["sub"] = json!(sub);
+        claims["cognito:username"] = json!(sub);
+        claims["email"] = json!(email);
+        for (name, value) in extra {
+            claims[name] = value;
+        }
+        self.key.sign(&claims)
+    }
+
+    /// The claims the trigger adds to user `n`'s ID token now.
+    async fn claims(&self, n: usize) -> serde_json::Map<String, Value> {
+        let (sub, _) = USERS[n];
+        let mut event: Value = serde_json::from_str(include_str!(
+            "../../claims/tests/fixtures/v1-authentication.event.json"
+        ))
+        .unwrap();
+        event["userName"] = json!(sub);
+        event["request"]["userAttributes"]["sub"] = json!(sub);
+        let answer = self.trigger.handle(event).await.unwrap();
+        answer["response"]["claimsOverrideDetails"]["claimsToAddOrOverride"]
+            .as_object()
+            .expect("the trigger added claims")
+            .clone()
+    }
+}
+
+/// Replaces the placeholder token `user-<n>` with one issued now with user `n`'s claims, as
+/// if the SPA refreshed its session before every request. Outside the router, so none of
+/// the trigger's reads are metered (nor pass through the tap).
+async fn fresh_token(
+    State(tokens): State<Arc<Tokens>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let user = request
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer user-"))
+        .and_then(|n| n.parse::<usize>().ok());
+    if let Some(n) = user {
+        let token = tokens.sign(n, tokens.claims(n).await);
+        request.headers_mut().insert(
+            AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+    }
+    next.run(request).await
+}
+
+struct World {
+    build: Build,
+    tokens: Arc<Tokens>,
     _jwks: JwksServer,
     dynamo: MotoDynamo,
     tap: CapacityTap,
     api: Api,
     sink: Arc<MemorySink>,
+    usage: Arc<DynamoUsageStore>,
 }
 
 impl World {
-    async fn start() -> Self {
+    async fn start(build: Build) -> Self {
         let key = TestKey::first();
         let keys = [&key];
         let (jwks, dynamo) = tokio::join!(JwksServer::start(&keys), MotoDynamo::start());
@@ -59,32 +141,53 @@ impl World {
             .build();
         let pool =
             DynamoPool::from_lookup(&tapped, TABLE_NAME, |name| env.get(name).cloned()).unwrap();
-        // The roll-up's own writes happen after each response, so they are no request's
-        // capacity; its client goes straight to moto, past the tap.
-        let usage = DynamoUsageStore::new(&dynamo.sdk_config(), TABLE_NAME);
+        // The roll-up's own writes come once the request's meter has stopped, so they are
+        // no request's capacity; its client goes straight to moto, past the tap.
+        let usage = Arc::new(DynamoUsageStore::new(&dynamo.sdk_config(), TABLE_NAME));
         let sink = Arc::new(MemorySink::default());
-        let state = AppState::pool(Arc::new(pool), TokenVerifier::new(config).unwrap())
-            .with_sharing(Arc::new(directory))
-            .with_metering(Arc::new(usage), NAMESPACE)
-            .with_metrics_sink(sink.clone());
-        Self {
+        let tokens = Arc::new(Tokens {
             key,
+            // The trigger reads with the base credentials, as its Lambda does with its role.
+            trigger: TokenTrigger::new(Arc::new(DynamoPool::index_only(
+                &dynamo.sdk_config(),
+                TABLE_NAME,
+            ))),
+        });
+        let mut state = AppState::pool(Arc::new(pool), TokenVerifier::new(config).unwrap())
+            .with_sharing(Arc::new(directory));
+        if build == Build::Step04 {
+            state = state.with_tenant_claims();
+        }
+        let state = state
+            .with_metering(usage.clone(), NAMESPACE)
+            .with_metrics_sink(sink.clone());
+        let api = match build {
+            Build::Metered => Api::from_state(state, &AllowedOrigin::Any),
+            Build::Step04 => Api::from_router(
+                router(state, &AllowedOrigin::Any)
+                    .layer(middleware::from_fn_with_state(tokens.clone(), fresh_token)),
+            ),
+        };
+        Self {
+            build,
+            tokens,
             _jwks: jwks,
             dynamo,
             tap,
-            api: Api::from_state(state, &AllowedOrigin::Any),
+            api,
             sink,
+            usage,
         }
     }
 
     fn user(&self, n: usize) -> User {
         let (sub, email) = USERS[n];
-        let mut claims = id_claims();
-        claims["sub"] = json!(sub);
-        claims["cognito:username"] = json!(sub);
-        claims["email"] = json!(email);
+        let token = match self.build {
+            Build::Metered => self.tokens.sign(n, []),
+            Build::Step04 => format!("user-{n}"),
+        };
         User {
-            api: self.api.with_token(&self.key.sign(&claims)),
+            api: self.api.with_token(&token),
             id: sub.to_owned(),
             email: email.to_owned(),
         }
@@ -106,11 +209,23 @@ impl World {
     }
 }
 
-#[tokio::test]
-async fn two_owners_and_a_shared_list_on_aws() {
-    let world = World::start().await;
+async fn two_owners_and_a_shared_list(build: Build) {
+    let world = World::start(build).await;
     let (alice, bob) = (world.user(0), world.user(1));
     let lines = metering::two_owners_and_a_shared_list(&alice, &bob, &world.sink, NAMESPACE).await;
+    if build == Build::Step04 {
+        // Bob's tokens named Alice's list (so his requests on it took the claim path).
+        let tenants = world.tokens.claims(1).await["tenants"].clone();
+        let groceries = lines.scripted.groceries.id.to_string();
+        assert!(
+            tenants
+                .as_str()
+                .unwrap()
+                .split(' ')
+                .any(|id| id == groceries),
+            "{tenants}"
+        );
+    }
 
     let reported = world.tap.capacity();
     assert!(reported.calls > 0 && reported.read_units > 0.0 && reported.write_units > 0.0);
@@ -147,13 +262,65 @@ async fn two_owners_and_a_shared_list_on_aws() {
 }
 
 #[tokio::test]
+async fn two_owners_and_a_shared_list_on_aws() {
+    two_owners_and_a_shared_list(Build::Metered).await;
+}
+
+/// As step04's `main` builds the API, with current claims in every token: a member's
+/// requests on the claim path are billed to the owner (found through the owner cache).
+#[tokio::test]
+async fn two_owners_and_a_shared_list_with_tenant_claims_on_aws() {
+    two_owners_and_a_shared_list(Build::Step04).await;
+}
+
+#[tokio::test]
 async fn parallel_requests_lose_no_count_on_aws() {
-    let world = World::start().await;
+    let world = World::start(Build::Metered).await;
     metering::parallel_requests_lose_no_count(&world.user(0), 50).await;
 }
 
 #[tokio::test]
 async fn bad_usage_queries_are_400_on_aws() {
-    let world = World::start().await;
+    let world = World::start(Build::Metered).await;
     metering::bad_usage_queries_are_400(&world.user(0)).await;
+}
+
+#[tokio::test]
+async fn a_deleted_lists_count_does_not_come_back_on_aws() {
+    let world = World::start(Build::Metered).await;
+    metering::a_deleted_lists_count_does_not_come_back(&world.user(0), world.usage.as_ref()).await;
+}
+
+/// A `tenants` claim that is not a string (a V2 trigger may write an array) signs the user
+/// in as if there were no claim: the index serves, and the requests are billed as usual.
+#[tokio::test]
+async fn a_tenants_claim_of_another_shape_falls_back_to_the_index_on_aws() {
+    let world = World::start(Build::Step04).await;
+    let alice = world.user(0);
+    let list = common::lists::create_list(&alice, "Groceries").await;
+    let array = world
+        .tokens
+        .sign(0, [("tenants".to_owned(), json!([list.id.to_string()]))]);
+    let alice_array = User {
+        api: world.api.with_token(&array),
+        ..alice.clone()
+    };
+    common::lists::create_todo(&alice_array, &list, "milk").await;
+    let last = world.sink.lines().last().cloned().unwrap();
+    let line: Value = serde_json::from_str(&last).unwrap();
+    assert_eq!(
+        (
+            &line["Owner"],
+            &line["ListId"],
+            &line["status"],
+            &line["StoredItems"]
+        ),
+        (
+            &json!(alice.id),
+            &json!(list.id.to_string()),
+            &json!(201),
+            &json!(1.0)
+        ),
+        "{last}"
+    );
 }

@@ -5,7 +5,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, Validation};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
 
 use crate::jwks::KeyCache;
 use crate::{AuthConfig, AuthError, Caller, TokenUse};
@@ -44,8 +45,25 @@ struct Claims {
     #[serde(rename = "cognito:username")]
     cognito_username: Option<String>,
     username: Option<String>,
+    #[serde(default, deserialize_with = "string_or_ignored")]
     tenants: Option<String>,
+    #[serde(default, deserialize_with = "string_or_ignored")]
     tenants_truncated: Option<String>,
+}
+
+/// A claim kept only when it is a string, and otherwise treated as absent rather than
+/// refusing the token. The tenant claims are hints (the API confirms every list it serves),
+/// and a trigger may write them in another shape (a V2 trigger can emit an array): such a
+/// token still signs the user in, and the API falls back to their list index.
+fn string_or_ignored<'de, D: Deserializer<'de>>(claim: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(claim)? {
+        Value::String(text) => Some(text),
+        Value::Null => None,
+        other => {
+            tracing::debug!(claim = %other, "a tenant claim that is not a string is ignored");
+            None
+        }
+    })
 }
 
 impl TokenVerifier {

@@ -69,6 +69,34 @@ async fn the_tenant_claims_are_carried_verbatim() {
 }
 
 #[tokio::test]
+async fn tenant_claims_of_another_shape_are_ignored_not_refused() {
+    let key = TestKey::first();
+    let jwks = JwksServer::start(&[&key]).await;
+    // A V2 trigger may write the ids as an array; other shapes are no better.
+    for (tenants, truncated) in [
+        (json!(["b", "a"]), json!(true)),
+        (json!({ "ids": "a" }), json!(1)),
+        (json!(7), json!(["true"])),
+        (Value::Null, Value::Null),
+    ] {
+        let mut claims = id_claims();
+        claims["tenants"] = tenants.clone();
+        claims["tenants_truncated"] = truncated;
+        let caller = jwks
+            .verifier()
+            .verify(&key.sign(&claims))
+            .await
+            .unwrap_or_else(|e| panic!("tenants {tenants} refused the token: {e}"));
+        assert_eq!(caller.sub, claims["sub"].as_str().unwrap());
+        assert_eq!(
+            (caller.tenants, caller.tenants_truncated),
+            (None, None),
+            "{tenants}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_jwks_is_fetched_once_and_cached() {
     let key = TestKey::first();
     let jwks = JwksServer::start(&[&key]).await;

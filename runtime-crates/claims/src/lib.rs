@@ -8,10 +8,10 @@
 //!   event (V1, or V2/V3 with access-token customization), reads the user's `USER#<sub>`
 //!   index partition and answers the event with the claims added.
 //!
-//! A claim is a hint, never a grant: the API that finds the path's list in the claim still
-//! reads the caller's member record in that list's partition, so a member removed after
-//! the token was issued is refused at once; a list that is not in the claim (joined after
-//! sign-in, or cut by the bound) is looked up in the index as before.
+//! A claim is a hint, never a grant: the API that finds the path's list in the claim opens
+//! that list's partition early, but the caller's index entry still decides, so a member
+//! removed after the token was issued is refused at once; a list that is not in the claim
+//! (joined after sign-in, or cut by the bound) is looked up in the index as before.
 
 mod claims;
 mod trigger;

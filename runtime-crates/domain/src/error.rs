@@ -37,6 +37,14 @@ pub enum ApiError {
     /// The request body is not declared as JSON.
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// Something the request needs is not ready yet but will be shortly (a new list's table
+    /// is still being created in the silo model). A 503 with `Retry-After`, so that clients
+    /// retry instead of treating it as a failure; the message says so.
+    #[error("{message}")]
+    Unavailable {
+        message: String,
+        retry_after_secs: u32,
+    },
     /// Anything that is our fault, not the caller's: the store failed, a bug, a bad item.
     #[error("internal error: {0}")]
     Internal(#[source] Box<dyn StdError + Send + Sync>),
@@ -61,6 +69,25 @@ impl ApiError {
         Self::Internal(cause.into())
     }
 
+    /// An `Unavailable` error: try again in `retry_after_secs` seconds.
+    pub fn unavailable(message: impl Into<String>, retry_after_secs: u32) -> Self {
+        Self::Unavailable {
+            message: message.into(),
+            retry_after_secs,
+        }
+    }
+
+    /// How many seconds the caller should wait before retrying (the `Retry-After` header),
+    /// for an error that is worth retrying as is.
+    pub fn retry_after_secs(&self) -> Option<u32> {
+        match self {
+            Self::Unavailable {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
     /// The HTTP status code this error maps to.
     pub fn status(&self) -> u16 {
         match self {
@@ -72,6 +99,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => 413,
             Self::UnsupportedMediaType(_) => 415,
             Self::Internal(_) => 500,
+            Self::Unavailable { .. } => 503,
         }
     }
 
@@ -87,6 +115,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Internal(_) => "internal_error",
+            Self::Unavailable { .. } => "unavailable",
         }
     }
 
@@ -132,6 +161,7 @@ mod tests {
                 "unsupported_media_type",
             ),
             (ApiError::internal("boom"), 500, "internal_error"),
+            (ApiError::unavailable("x", 2), 503, "unavailable"),
         ];
         for (error, status, code) in cases {
             assert_eq!(error.status(), status, "{error:?}");
@@ -148,6 +178,19 @@ mod tests {
             error.to_string().contains("secret"),
             "the log keeps the cause"
         );
+    }
+
+    #[test]
+    fn only_unavailable_errors_ask_for_a_retry() {
+        let error = ApiError::unavailable("list x is being prepared; try again", 2);
+        assert_eq!(error.retry_after_secs(), Some(2));
+        assert!(!error.is_internal());
+        assert_eq!(
+            error.public_message(),
+            "list x is being prepared; try again"
+        );
+        assert_eq!(ApiError::internal("boom").retry_after_secs(), None);
+        assert_eq!(ApiError::NotFound("x".into()).retry_after_secs(), None);
     }
 
     #[test]

@@ -8,15 +8,18 @@
 //!   validator for tests.
 //! - [`store`]: the roll-up per owner, day and list, and each list's todo count
 //!   ([`UsageStore`]; DynamoDB or memory).
+//! - [`dynamodb`]: the SDK error wording and the metered, paginated Query that todo-storage
+//!   uses too.
 
+pub mod dynamodb;
 pub mod emf;
 pub mod meter;
 pub mod store;
 
 pub use emf::{EmfDocument, EmfSink, MemorySink, StdoutSink, Unit};
 pub use meter::{
-    Access, RequestMeter, RequestUsage, add_stored_items, attribute_to_list, is_metered,
-    list_deleted, record_capacities, record_capacity,
+    Access, RequestMeter, RequestUsage, add_stored_items, attribute_to_list, list_deleted,
+    record_capacities, record_capacity,
 };
 pub use store::{
     DynamoUsageStore, MemoryUsageStore, Usage, UsageRow, UsageStore, format_day, parse_day,

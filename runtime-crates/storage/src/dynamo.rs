@@ -22,15 +22,16 @@ use std::fmt;
 use async_trait::async_trait;
 use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use todo_domain::{ApiError, NewTodo, TenantId, Timestamp, Todo, TodoId, TodoPatch};
-
+use todo_metering::dynamodb::query_all;
+/// The item type and SDK error wording are todo-metering's (this crate depends on it), so
+/// the roll-up and the stores word failures alike; the pool and silo use them from here.
+pub(crate) use todo_metering::dynamodb::{Item, sdk_error};
 use todo_tenancy::tenant_partition_key;
 
 use crate::{TodoStore, todo_not_found};
-
-pub(crate) type Item = HashMap<String, AttributeValue>;
 
 /// The sort-key prefix of todo items; other item kinds can share a tenant's partition later.
 pub(crate) const TODO_SK_PREFIX: &str = "TODO#";
@@ -82,27 +83,6 @@ impl DynamoStore {
     {
         sdk_error(&self.table_name, operation, &error)
     }
-}
-
-/// An SDK failure as an internal error that names the operation and table. A service error
-/// is summed up by its code and message; a transport failure (timeout, refused connection)
-/// keeps its whole chain of causes, which is where the reason is.
-pub(crate) fn sdk_error<E, R>(table_name: &str, operation: &str, error: &SdkError<E, R>) -> ApiError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: fmt::Debug + Send + Sync + 'static,
-{
-    let detail = match error.as_service_error() {
-        Some(service) => format!(
-            "{}: {}",
-            service.code().unwrap_or("unknown error code"),
-            service.message().unwrap_or("no message")
-        ),
-        None => DisplayErrorContext(error).to_string(),
-    };
-    ApiError::internal(format!(
-        "DynamoDB {operation} on table {table_name:?} failed: {detail}"
-    ))
 }
 
 fn partition_key(tenant: &TenantId) -> AttributeValue {
@@ -176,11 +156,8 @@ pub(crate) fn from_item(item: &Item) -> Result<Todo, ApiError> {
 #[async_trait]
 impl TodoStore for DynamoStore {
     async fn list(&self, tenant: &TenantId) -> Result<Vec<Todo>, ApiError> {
-        let mut todos = Vec::new();
-        let mut start_key: Option<Item> = None;
-        loop {
-            let page = self
-                .client
+        query_all(
+            self.client
                 .query()
                 .table_name(&self.table_name)
                 .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
@@ -188,21 +165,12 @@ impl TodoStore for DynamoStore {
                 .expression_attribute_values(":prefix", AttributeValue::S(TODO_SK_PREFIX.into()))
                 // A student who creates a todo and lists at once expects to see it.
                 .consistent_read(true)
-                .set_limit(self.page_limit)
-                .set_exclusive_start_key(start_key.take())
-                .send()
-                .await
-                .map_err(|e| self.sdk_error("Query", e))?;
-            for item in page.items() {
-                todos.push(from_item(item)?);
-            }
-            // DynamoDB returns LastEvaluatedKey while more items may follow; an absent or
-            // empty key means the partition has been read to the end.
-            match page.last_evaluated_key {
-                Some(next) if !next.is_empty() => start_key = Some(next),
-                _ => return Ok(todos),
-            }
-        }
+                .set_limit(self.page_limit),
+        )
+        .await?
+        .iter()
+        .map(from_item)
+        .collect()
     }
 
     async fn create(&self, tenant: &TenantId, new: NewTodo) -> Result<Todo, ApiError> {

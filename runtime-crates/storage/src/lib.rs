@@ -1,5 +1,6 @@
-//! Where todos live: the single-tenant `TodoStore` (in memory and on DynamoDB), and the
-//! multi-tenant pool model ([`pool`]): a list index per user and a partition per tenant.
+//! Where todos live: the single-tenant `TodoStore` (in memory and on DynamoDB), the
+//! multi-tenant pool model ([`pool`]): a list index per user and a partition per tenant,
+//! and the silo model ([`silo`]): the same index, and a table per tenant.
 //!
 //! Every operation names its tenant. step00 always passes `TenantId::default()`; the
 //! multi-tenant steps pass the list id, and each tenant lives in its own partition.
@@ -7,6 +8,7 @@
 mod dynamo;
 mod memory;
 pub mod pool;
+pub mod silo;
 
 use async_trait::async_trait;
 use todo_domain::{ApiError, NewTodo, TenantId, Todo, TodoId, TodoPatch};
@@ -15,6 +17,10 @@ pub use dynamo::DynamoStore;
 pub use memory::MemoryStore;
 pub use pool::{
     DynamoPool, MembershipIndex, MemoryPool, PoolStore, TenantPartition, TenantPartitions,
+};
+pub use silo::{
+    DynamoProvisioner, MemoryProvisioner, MemorySiloPool, SiloPool, TableStatus, TenantProvisioner,
+    Tier,
 };
 
 /// Storage for todos, shared by every request (so it is `Send + Sync` and used behind `Arc`).

@@ -23,25 +23,25 @@ fn pool(moto: &MotoDynamo) -> DynamoPool {
 #[tokio::test]
 async fn lists_index_and_members() {
     let moto = MotoDynamo::start().await;
-    pool_contract::lists_index_and_members(&pool(&moto)).await;
+    pool_contract::lists_index_and_members(&pool(&moto), None).await;
 }
 
 #[tokio::test]
 async fn todos_are_versioned() {
     let moto = MotoDynamo::start().await;
-    pool_contract::todos_are_versioned(&pool(&moto)).await;
+    pool_contract::todos_are_versioned(&pool(&moto), None).await;
 }
 
 #[tokio::test]
 async fn a_handle_refuses_other_tenants() {
     let moto = MotoDynamo::start().await;
-    pool_contract::a_handle_refuses_other_tenants(&pool(&moto)).await;
+    pool_contract::a_handle_refuses_other_tenants(&pool(&moto), None).await;
 }
 
 #[tokio::test]
 async fn delete_partition_removes_everything() {
     let moto = MotoDynamo::start().await;
-    pool_contract::delete_partition_removes_everything(&pool(&moto)).await;
+    pool_contract::delete_partition_removes_everything(&pool(&moto), None).await;
 }
 
 #[tokio::test]
@@ -50,7 +50,7 @@ async fn tenant_requests_use_the_tenants_assumed_role_session() {
     let moto = MotoDynamo::start().await;
     let pool = pool(&moto);
     let owner = pool_contract::user("owner");
-    let list = pool_contract::create_list(&pool, &owner, "l").await;
+    let list = pool_contract::create_list(&pool, None, &owner, "l").await;
     // The credentials that the partition's client signs with are the tenant's assumed-role
     // session, not the base credentials ("testing").
     let credentials = pool
@@ -93,7 +93,7 @@ async fn an_index_only_pool_reads_the_index_and_opens_no_tenant() {
     use todo_storage::{MembershipIndex, TenantPartitions};
     let moto = MotoDynamo::start().await;
     let owner = pool_contract::user("owner");
-    let list = pool_contract::create_list(&pool(&moto), &owner, "l").await;
+    let list = pool_contract::create_list(&pool(&moto), None, &owner, "l").await;
     let index = DynamoPool::index_only(&moto.sdk_config(), TABLE_NAME);
     assert!(index.credentials().is_none());
     let entries = index.memberships(&owner).await.unwrap();

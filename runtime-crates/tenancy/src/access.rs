@@ -20,7 +20,7 @@
 //! list but may not do this to it.
 
 use todo_auth::Caller;
-use todo_domain::{ApiError, Member, Membership, Role, TenantId, UserId};
+use todo_domain::{ApiError, Membership, Role, TenantId, UserId};
 
 /// Something a caller asks to do to a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,8 +39,7 @@ pub enum Action {
 }
 
 /// A signed-in caller on one list: who they are, which tenant, and their role there.
-/// Only [`TenantContext::resolve`] and [`TenantContext::from_member`] make one, so holding
-/// one means the caller has access.
+/// Only [`TenantContext::resolve`] makes one, so holding one means the caller has access.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantContext {
     user: UserId,
@@ -66,30 +65,6 @@ impl TenantContext {
             Some(entry) => Err(ApiError::internal(format!(
                 "the list index entry for {} names list {}",
                 tenant, entry.list_id
-            ))),
-            None => Err(list_not_found(&tenant)),
-        }
-    }
-
-    /// The caller's context on `tenant`, given their member record in the tenant's own
-    /// partition (read with the tenant's scoped credentials, when the token's tenant claims
-    /// name the list). The record is what the owner grants and revokes, so a member removed
-    /// since their token was issued has none: no record means no access, answered as the
-    /// list not existing.
-    pub fn from_member(
-        user: UserId,
-        tenant: TenantId,
-        member: Option<Member>,
-    ) -> Result<Self, ApiError> {
-        match member {
-            Some(member) if member.user_id == user => Ok(Self {
-                user,
-                tenant,
-                role: member.role,
-            }),
-            Some(member) => Err(ApiError::internal(format!(
-                "the member record of {user} on list {tenant} names user {}",
-                member.user_id
             ))),
             None => Err(list_not_found(&tenant)),
         }
@@ -213,50 +188,6 @@ mod tests {
             TenantContext::resolve(UserId::new("u").unwrap(), tenant.clone(), None).unwrap_err();
         assert_eq!(error.status(), 404);
         assert_eq!(error.to_string(), list_not_found(&tenant).to_string());
-    }
-
-    fn member(user: &str, role: Role) -> Member {
-        Member {
-            user_id: UserId::new(user).unwrap(),
-            email: format!("{user}@example.com"),
-            role,
-        }
-    }
-
-    #[test]
-    fn a_member_record_gives_its_role() {
-        let tenant = TenantId::generate();
-        for role in [Role::Owner, Role::Member] {
-            let context = TenantContext::from_member(
-                UserId::new("u").unwrap(),
-                tenant.clone(),
-                Some(member("u", role)),
-            )
-            .unwrap();
-            assert_eq!(context.role(), role);
-            assert_eq!(context.tenant(), &tenant);
-            assert_eq!(context.user().as_str(), "u");
-        }
-    }
-
-    #[test]
-    fn no_member_record_is_not_found() {
-        let tenant = TenantId::generate();
-        let error = TenantContext::from_member(UserId::new("u").unwrap(), tenant.clone(), None)
-            .unwrap_err();
-        assert_eq!(error.to_string(), list_not_found(&tenant).to_string());
-        assert_eq!(error.status(), 404);
-    }
-
-    #[test]
-    fn another_users_member_record_is_a_bug_not_access() {
-        let error = TenantContext::from_member(
-            UserId::new("u").unwrap(),
-            TenantId::generate(),
-            Some(member("someone-else", Role::Owner)),
-        )
-        .unwrap_err();
-        assert!(error.is_internal());
     }
 
     #[test]

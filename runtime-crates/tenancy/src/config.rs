@@ -78,7 +78,7 @@ impl TenancyConfig {
 }
 
 /// `("aws", "123456789012")` from `arn:aws:iam::123456789012:role/name`.
-fn role_partition_and_account(arn: &str) -> Option<(&str, &str)> {
+pub(crate) fn role_partition_and_account(arn: &str) -> Option<(&str, &str)> {
     let mut parts = arn.splitn(6, ':');
     let (arn_prefix, partition, service, region, account, resource) = (
         parts.next()?,

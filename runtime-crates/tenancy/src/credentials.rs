@@ -1,8 +1,10 @@
-//! `TenantCredentials`: AWS credentials that can reach one tenant's items and nothing else,
-//! from STS AssumeRole with the session policy of [`crate::session_policy`], cached per
-//! tenant for as long as they are valid.
+//! `TenantCredentials`: AWS credentials that can reach one tenant's data and nothing else,
+//! from STS AssumeRole with a session policy, cached per tenant for as long as they are
+//! valid. The policy comes from a [`SessionScope`]: the pool's ([`TenancyConfig`], one
+//! partition of the shared table) or the silo's ([`crate::SiloConfig`], one table).
 
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
@@ -24,19 +26,41 @@ pub const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
 /// if that is not enough, all of them (a busy instance simply assumes again).
 const MAX_CACHED_TENANTS: usize = 1000;
 
+/// Which role a tenant's credentials come from, and the session policy that narrows them to
+/// that tenant.
+pub trait SessionScope: fmt::Debug + Send + Sync {
+    /// The tenant-access role to assume.
+    fn role_arn(&self) -> &str;
+
+    /// The session policy for `tenant`, as the JSON document sent to STS.
+    fn session_policy(&self, tenant: &TenantId) -> String;
+}
+
+/// The pool model: one partition (`TENANT#<id>`) of the shared table.
+impl SessionScope for TenancyConfig {
+    fn role_arn(&self) -> &str {
+        &self.tenant_role_arn
+    }
+
+    fn session_policy(&self, tenant: &TenantId) -> String {
+        session_policy(&self.table_arn, tenant)
+    }
+}
+
 /// Assumes the tenant-access role once per tenant and keeps the credentials until shortly
-/// before they expire. Build it once at startup and share it.
+/// before they expire. Build it once at startup and share it. `S` says which policy; the
+/// default is the pool's.
 #[derive(Debug)]
-pub struct TenantCredentials {
+pub struct TenantCredentials<S = TenancyConfig> {
     sts: aws_sdk_sts::Client,
-    config: TenancyConfig,
+    config: S,
     refresh_margin: Duration,
     cache: Mutex<HashMap<TenantId, Credentials>>,
 }
 
-impl TenantCredentials {
+impl<S: SessionScope> TenantCredentials<S> {
     /// A provider that calls STS through `sts` (built from the Lambda's own configuration).
-    pub fn new(sts: aws_sdk_sts::Client, config: TenancyConfig) -> Self {
+    pub fn new(sts: aws_sdk_sts::Client, config: S) -> Self {
         Self {
             sts,
             config,
@@ -54,8 +78,8 @@ impl TenantCredentials {
         self
     }
 
-    /// The role and table the credentials are for.
-    pub fn config(&self) -> &TenancyConfig {
+    /// The role and table(s) the credentials are for.
+    pub fn config(&self) -> &S {
         &self.config
     }
 
@@ -95,15 +119,15 @@ impl TenantCredentials {
         let failed = |detail: String| {
             ApiError::internal(format!(
                 "STS AssumeRole of {} for tenant {tenant} failed: {detail}",
-                self.config.tenant_role_arn
+                self.config.role_arn()
             ))
         };
         let output = self
             .sts
             .assume_role()
-            .role_arn(&self.config.tenant_role_arn)
+            .role_arn(self.config.role_arn())
             .role_session_name(session_name(tenant))
-            .policy(session_policy(&self.config.table_arn, tenant))
+            .policy(self.config.session_policy(tenant))
             .duration_seconds(SESSION_DURATION.as_secs() as i32)
             .send()
             .await

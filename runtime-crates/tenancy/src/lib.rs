@@ -16,14 +16,25 @@
 //! The Lambda's own role reaches only the `USER#<sub>` partitions (the list index, see
 //! [`USER_PARTITION_PATTERN`]), so without the scoped credentials it cannot read any
 //! tenant's data at all.
+//!
+//! In the silo model (step05) each tenant has its own table (`<prefix><listId>`,
+//! [`TenantTablePrefix`]) and the session policy names that one table
+//! ([`silo_session_policy`]); the same [`TenantCredentials`] cache serves both, with a
+//! [`SiloConfig`] as its [`SessionScope`].
 
 pub mod access;
 mod config;
 mod credentials;
 mod policy;
+mod silo;
 
 pub use access::{Action, TenantContext, caller_user_id, list_not_found};
 pub use config::TenancyConfig;
-pub use credentials::{REFRESH_MARGIN, SESSION_DURATION, TenantCredentials, session_name};
+pub use credentials::{
+    REFRESH_MARGIN, SESSION_DURATION, SessionScope, TenantCredentials, session_name,
+};
 pub use policy::{TENANT_ACTIONS, USER_PARTITION_PATTERN, session_policy, tenant_partition_key};
+pub use silo::{
+    MAX_TABLE_NAME_LEN, MAX_TABLE_PREFIX_LEN, SiloConfig, TenantTablePrefix, silo_session_policy,
+};
 pub use todo_auth::ConfigError;

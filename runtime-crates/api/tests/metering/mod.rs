@@ -8,15 +8,17 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
 
 use axum::body::Body;
 use axum::http::header::AUTHORIZATION;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use todo_api::{ListView, MemorySink, UsageReport};
-use todo_domain::VersionedTodo;
+use todo_api::{ListView, MemorySink, UsageReport, UsageStore};
+use todo_domain::{UserId, VersionedTodo};
 use todo_metering::emf::validate;
+use todo_metering::format_day;
 
 use crate::common::lists::{User, create_list, create_todo, share};
 
@@ -110,8 +112,61 @@ pub async fn usage(user: &User, query: &str) -> UsageReport {
         .body(StatusCode::OK)
 }
 
-fn today() -> String {
-    todo_metering::format_day(OffsetDateTime::now_utc().date())
+/// One EMF line's owner, list and UTC day: the day its request started (`_aws.Timestamp`),
+/// which is the day the roll-up counts it on. Expected per-day counts come from these, not
+/// from a clock read after the requests, so a run across midnight (UTC) still adds up.
+#[derive(Debug, Clone)]
+pub struct LineDay {
+    pub owner: String,
+    pub list: Option<String>,
+    pub day: String,
+}
+
+pub fn line_days(sink: &MemorySink) -> Vec<LineDay> {
+    sink.lines()
+        .iter()
+        .map(|line| {
+            let doc: Value = serde_json::from_str(line).unwrap();
+            let ms = doc["_aws"]["Timestamp"].as_u64().expect("a ms timestamp");
+            let started = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+                .expect("a timestamp in range");
+            LineDay {
+                owner: doc["Owner"].as_str().unwrap().to_owned(),
+                list: doc.get("ListId").map(|id| id.as_str().unwrap().to_owned()),
+                day: format_day(started.date()),
+            }
+        })
+        .collect()
+}
+
+/// How many of `lines` bill `owner` on `list` (`None`: every list and none) within `days`.
+fn count(
+    lines: &[LineDay],
+    owner: &User,
+    list: Option<&ListView>,
+    days: RangeInclusive<&str>,
+) -> u64 {
+    lines
+        .iter()
+        .filter(|l| l.owner == owner.id && days.contains(&l.day.as_str()))
+        .filter(|l| list.is_none_or(|list| l.list.as_deref() == Some(list.id.as_str())))
+        .count() as u64
+}
+
+/// A report's lists as (id, name, requests, stored items), in the report's order.
+fn rows(report: &UsageReport) -> Vec<(String, Option<&str>, u64, i64)> {
+    report
+        .lists
+        .iter()
+        .map(|l| {
+            (
+                l.list_id.to_string(),
+                l.name.as_deref(),
+                l.usage.requests,
+                l.stored_items,
+            )
+        })
+        .collect()
 }
 
 /// What the scripted requests built.
@@ -250,28 +305,36 @@ pub async fn two_owners_and_a_shared_list(
 /// `GET /usage` reports what the script's lines billed.
 pub async fn usage_matches_the_lines(alice: &User, bob: &User, sink: &MemorySink, lines: &Lines) {
     let (s, billed) = (&lines.scripted, &lines.billed);
-    // Alice's month: her two lists (the deleted one nameless and empty), and everything
-    // billed to her in the total, the 404 included.
-    let report = usage(alice, "?period=month").await;
+    let script = line_days(sink);
+    let last_day = |user: &User| {
+        script
+            .iter()
+            .rfind(|l| l.owner == user.id)
+            .map(|l| l.day.clone())
+            .expect("the user was billed")
+    };
+    // Alice's month (the month of her last request): her two lists (the deleted one
+    // nameless and empty), and everything billed to her in the total, the 404 included.
+    let day = last_day(alice);
+    let report = usage(alice, &format!("?period=month&date={day}")).await;
     assert_eq!(report.period, todo_api::Period::Month);
-    assert!(report.start.ends_with("-01") && report.start <= today() && today() <= report.end);
-    let rows: Vec<(String, Option<&str>, u64, i64)> = report
-        .lists
-        .iter()
-        .map(|l| {
-            (
-                l.list_id.to_string(),
-                l.name.as_deref(),
-                l.requests,
-                l.stored_items,
-            )
-        })
-        .collect();
+    let month = report.start.as_str()..=report.end.as_str();
+    assert!(report.start.ends_with("-01") && month.contains(&day.as_str()));
     assert_eq!(
-        rows,
+        rows(&report),
         [
-            (s.groceries.id.to_string(), Some("Groceries"), 7, 3),
-            (s.temp.id.to_string(), None, 3, 0),
+            (
+                s.groceries.id.to_string(),
+                Some("Groceries"),
+                count(&script, alice, Some(&s.groceries), month.clone()),
+                3
+            ),
+            (
+                s.temp.id.to_string(),
+                None,
+                count(&script, alice, Some(&s.temp), month.clone()),
+                0
+            ),
         ],
         "most requests first; a deleted list has no name and no items"
     );
@@ -280,22 +343,28 @@ pub async fn usage_matches_the_lines(alice: &User, bob: &User, sink: &MemorySink
     };
     let groceries = of(alice, Some(&s.groceries));
     assert_eq!(
-        (report.lists[0].read_units, report.lists[0].write_units),
+        (
+            report.lists[0].usage.read_units,
+            report.lists[0].usage.write_units
+        ),
         (groceries.read_units, groceries.write_units),
         "the roll-up's capacity is the lines' capacity"
     );
-    assert_eq!((report.total.requests, report.total.stored_items), (11, 3));
+    assert_eq!(
+        (report.total.usage.requests, report.total.stored_items),
+        (count(&script, alice, None, month.clone()), 3)
+    );
     let alice_lines = [
         of(alice, Some(&s.groceries)),
         of(alice, Some(&s.temp)),
         of(alice, None),
     ];
     assert_eq!(
-        report.total.read_units,
+        report.total.usage.read_units,
         alice_lines.iter().map(|b| b.read_units).sum::<f64>()
     );
     assert_eq!(
-        report.total.write_units,
+        report.total.usage.write_units,
         alice_lines.iter().map(|b| b.write_units).sum::<f64>()
     );
     let month_days = report.days.len();
@@ -304,39 +373,113 @@ pub async fn usage_matches_the_lines(alice: &User, bob: &User, sink: &MemorySink
         "every day of the month: {month_days}"
     );
     for day in &report.days {
-        let expected = if day.date == today() { 11 } else { 0 };
-        assert_eq!(day.requests, expected, "{}", day.date);
+        let date = day.date.as_str();
+        assert_eq!(
+            day.usage.requests,
+            count(&script, alice, None, date..=date),
+            "{date}"
+        );
     }
-    let durations: u64 = report.days.iter().map(|d| d.duration_ms).sum();
-    assert_eq!(durations, report.total.duration_ms);
+    let durations: u64 = report.days.iter().map(|d| d.usage.duration_ms).sum();
+    assert_eq!(durations, report.total.usage.duration_ms);
 
-    // Bob's day: his own list only; his requests on Alice's list are not his bill.
-    let report = usage(bob, &format!("?period=day&date={}", today())).await;
+    // Bob's day (of his last request): his own list only; his requests on Alice's list are
+    // not his bill.
+    let day = last_day(bob);
+    let report = usage(bob, &format!("?period=day&date={day}")).await;
+    assert_eq!((report.start.as_str(), report.end.as_str()), (&*day, &*day));
+    let today = day.as_str()..=day.as_str();
     assert_eq!(
-        (report.start.as_str(), report.end.as_str()),
-        (today().as_str(), today().as_str())
+        rows(&report),
+        [(
+            s.work.id.to_string(),
+            Some("Work"),
+            count(&script, bob, Some(&s.work), today.clone()),
+            1
+        )]
     );
-    let rows: Vec<(String, Option<&str>, u64, i64)> = report
+    let bobs = count(&script, bob, None, today);
+    assert_eq!(
+        (report.total.usage.requests, report.total.stored_items),
+        (bobs, 1)
+    );
+    assert_eq!(report.days.len(), 1);
+    assert_eq!(report.days[0].usage.requests, bobs);
+
+    // Alice's GET /usage above is billed to her too, once it has been answered. The day is
+    // the report's own (the server's today); the lines are counted before the request, so
+    // this one is not among them.
+    let before = line_days(sink);
+    let report = usage(alice, "?period=day").await;
+    let day = report.start.as_str();
+    assert_eq!(
+        report.total.usage.requests,
+        count(&before, alice, None, day..=day)
+    );
+    assert_eq!(sink.lines().len(), 16 + 3);
+}
+
+/// A deleted list's todo count stays gone: a todo created while the list was being
+/// deleted adds its `+1` after the count was removed, bringing it back, and `GET /usage`
+/// ignores it; a late `-1` brings nothing back.
+pub async fn a_deleted_lists_count_does_not_come_back(owner: &User, store: &dyn UsageStore) {
+    let kept = create_list(owner, "Kept").await;
+    create_todo(owner, &kept, "a").await;
+    let gone = create_list(owner, "Gone").await;
+    create_todo(owner, &gone, "b").await;
+    create_todo(owner, &gone, "c").await;
+    let deleted = owner
+        .api
+        .call(Method::DELETE, &format!("/lists/{}", gone.id))
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    let owner_id = UserId::new(&owner.id).unwrap();
+    // The racing requests' additions, as the metering layer makes them after the delete's.
+    assert_eq!(
+        store.adjust_items(&owner_id, &gone.id, -1).await.unwrap(),
+        None
+    );
+    assert!(!store.items(&owner_id).await.unwrap().contains_key(&gone.id));
+    assert_eq!(
+        store.adjust_items(&owner_id, &gone.id, 1).await.unwrap(),
+        Some(1)
+    );
+
+    let report = usage(owner, "?period=month").await;
+    let stored: BTreeMap<String, i64> = report
         .lists
         .iter()
-        .map(|l| {
-            (
-                l.list_id.to_string(),
-                l.name.as_deref(),
-                l.requests,
-                l.stored_items,
-            )
-        })
+        .map(|l| (l.list_id.to_string(), l.stored_items))
         .collect();
-    assert_eq!(rows, [(s.work.id.to_string(), Some("Work"), 4, 1)]);
-    assert_eq!((report.total.requests, report.total.stored_items), (5, 1));
-    assert_eq!(report.days.len(), 1);
-    assert_eq!(report.days[0].requests, 5);
+    assert_eq!(
+        stored,
+        BTreeMap::from([(kept.id.to_string(), 1), (gone.id.to_string(), 0)])
+    );
+    assert_eq!(report.total.stored_items, 1, "only the lists the owner has");
+}
 
-    // Alice's GET /usage above is billed to her too, once it has been answered.
-    let report = usage(alice, "?period=day").await;
-    assert_eq!(report.total.requests, 12);
-    assert_eq!(sink.lines().len(), 16 + 3);
+/// A handler that panics is answered 500, and the request is still metered, with status
+/// 500. `panicking` is a signed-in user whose `GET /usage` panics.
+pub async fn a_panicking_request_is_metered(panicking: &User, sink: &MemorySink) {
+    let before = sink.lines().len();
+    panicking
+        .api
+        .call(Method::GET, "/usage")
+        .await
+        .assert_error(StatusCode::INTERNAL_SERVER_ERROR, "internal_error");
+    let lines = sink.lines();
+    assert_eq!(
+        lines.len(),
+        before + 1,
+        "one line for the panicking request"
+    );
+    let line = lines.last().unwrap();
+    let doc = validate(line).unwrap_or_else(|problems| panic!("{problems:#?}\n{line}"));
+    assert_eq!(
+        (&doc["status"], &doc["route"], &doc["Owner"]),
+        (&json!(500), &json!("/usage"), &json!(panicking.id)),
+        "{line}"
+    );
 }
 
 /// Many requests at once on one list: the roll-up loses none.
@@ -358,7 +501,7 @@ pub async fn parallel_requests_lose_no_count(owner: &User, requests: usize) {
         .find(|l| l.list_id == list.id)
         .expect("the busy list has usage");
     assert_eq!(
-        busy.requests,
+        busy.usage.requests,
         requests as u64 + 1,
         "every request counted once"
     );

@@ -2,15 +2,16 @@
 //! partitions reached with the Lambda's own credentials.
 //!
 //! Every call asks for its consumed capacity and reports it to the current request's
-//! meter: reading usage costs capacity too. The roll-up's writes happen after the
-//! response, outside the request, so they are not billed to it.
+//! meter: reading usage (`GET /usage`) costs capacity too. The API makes the roll-up's
+//! writes once the handler has answered and before it returns the response, outside the
+//! request's meter: they are in neither its capacity nor its `Duration`.
 
 use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, ReturnValue};
 use time::Date;
 use todo_domain::{ApiError, TenantId, UserId};
@@ -19,9 +20,8 @@ use super::{
     ITEMS_SK_PREFIX, USAGE_SK_PREFIX, Usage, UsageRow, UsageStore, format_day, items_sort_key,
     owner_key, parse_usage_sort_key, usage_sort_key,
 };
+use crate::dynamodb::{Item, query_all, sdk_error};
 use crate::meter::{Access, record_capacity};
-
-type Item = HashMap<String, AttributeValue>;
 
 /// A `UsageStore` on a DynamoDB table with a `pk`/`sk` string key.
 #[derive(Debug, Clone)]
@@ -50,46 +50,22 @@ impl DynamoUsageStore {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
         R: std::fmt::Debug + Send + Sync + 'static,
     {
-        let detail = match error.as_service_error() {
-            Some(service) => format!(
-                "{}: {}",
-                service.code().unwrap_or("unknown error code"),
-                service.message().unwrap_or("no message")
-            ),
-            None => DisplayErrorContext(error).to_string(),
-        };
-        ApiError::internal(format!(
-            "DynamoDB {operation} of usage on table {:?} failed: {detail}",
-            self.table_name
-        ))
+        sdk_error(&self.table_name, operation, error)
     }
 
-    /// Every item of `owner`'s partition with a sort key from `low` to `high`, following
-    /// pagination.
+    /// Every item of `owner`'s partition with a sort key from `low` to `high`.
     async fn query(&self, owner: &UserId, low: &str, high: &str) -> Result<Vec<Item>, ApiError> {
-        let mut items = Vec::new();
-        let mut start_key: Option<Item> = None;
-        loop {
-            let page = self
-                .client
+        query_all(
+            self.client
                 .query()
                 .table_name(&self.table_name)
                 .key_condition_expression("pk = :pk AND sk BETWEEN :low AND :high")
                 .expression_attribute_values(":pk", s(owner_key(owner)))
                 .expression_attribute_values(":low", s(low))
                 .expression_attribute_values(":high", s(high))
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .set_exclusive_start_key(start_key.take())
-                .send()
-                .await
-                .map_err(|e| self.error("Query", &e))?;
-            record_capacity(page.consumed_capacity(), Access::Read);
-            items.extend(page.items.unwrap_or_default());
-            match page.last_evaluated_key {
-                Some(next) if !next.is_empty() => start_key = Some(next),
-                _ => return Ok(items),
-            }
-        }
+                .return_consumed_capacity(ReturnConsumedCapacity::Total),
+        )
+        .await
     }
 }
 
@@ -170,8 +146,8 @@ impl UsageStore for DynamoUsageStore {
         owner: &UserId,
         list: &TenantId,
         delta: i64,
-    ) -> Result<i64, ApiError> {
-        let output = self
+    ) -> Result<Option<i64>, ApiError> {
+        let mut update = self
             .client
             .update_item()
             .table_name(&self.table_name)
@@ -180,12 +156,23 @@ impl UsageStore for DynamoUsageStore {
             .expression_attribute_names("#items", "items")
             .expression_attribute_values(":delta", n(delta))
             .return_values(ReturnValue::UpdatedNew)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(|e| self.error("UpdateItem", &e))?;
-        record_capacity(output.consumed_capacity(), Access::Write);
-        number(&output.attributes.unwrap_or_default(), "items")
+            .return_consumed_capacity(ReturnConsumedCapacity::Total);
+        if delta <= 0 {
+            update = update.condition_expression("attribute_exists(pk)");
+        }
+        match update.send().await {
+            Ok(output) => {
+                record_capacity(output.consumed_capacity(), Access::Write);
+                number(&output.attributes.unwrap_or_default(), "items").map(Some)
+            }
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(self.error("UpdateItem", &e)),
+        }
     }
 
     async fn remove_list(&self, owner: &UserId, list: &TenantId) -> Result<(), ApiError> {

@@ -54,14 +54,19 @@ impl UsageStore for MemoryUsageStore {
         owner: &UserId,
         list: &TenantId,
         delta: i64,
-    ) -> Result<i64, ApiError> {
+    ) -> Result<Option<i64>, ApiError> {
         let mut state = self.state();
-        let count = state
-            .items
-            .entry((owner.clone(), list.clone()))
-            .or_default();
+        let key = (owner.clone(), list.clone());
+        let count = if delta > 0 {
+            state.items.entry(key).or_default()
+        } else {
+            match state.items.get_mut(&key) {
+                Some(count) => count,
+                None => return Ok(None),
+            }
+        };
         *count += delta;
-        Ok(*count)
+        Ok(Some(*count))
     }
 
     async fn remove_list(&self, owner: &UserId, list: &TenantId) -> Result<(), ApiError> {

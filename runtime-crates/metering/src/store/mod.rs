@@ -17,7 +17,7 @@ mod memory;
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::Date;
 use time::macros::format_description;
 use todo_domain::{ApiError, TenantId, UserId};
@@ -26,7 +26,7 @@ pub use dynamo::DynamoUsageStore;
 pub use memory::MemoryUsageStore;
 
 /// What a set of requests consumed. Sums of requests, so adding two is adding fields.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Usage {
     pub requests: u64,
@@ -67,13 +67,17 @@ pub trait UsageStore: Send + Sync {
         usage: &Usage,
     ) -> Result<(), ApiError>;
 
-    /// Adds `delta` to the todo count of `owner`'s `list`; returns the new count.
+    /// Adds `delta` to the todo count of `owner`'s `list`; returns the new count. An
+    /// increase starts a missing count; a decrease applies only to an existing one and
+    /// returns `None` otherwise, so a todo deleted while its list is being deleted does not
+    /// leave a negative count behind. (A todo created meanwhile can bring a count back:
+    /// `GET /usage` counts only the lists the owner still has.)
     async fn adjust_items(
         &self,
         owner: &UserId,
         list: &TenantId,
         delta: i64,
-    ) -> Result<i64, ApiError>;
+    ) -> Result<Option<i64>, ApiError>;
 
     /// Forgets the todo count of a deleted list. Its usage history stays.
     async fn remove_list(&self, owner: &UserId, list: &TenantId) -> Result<(), ApiError>;

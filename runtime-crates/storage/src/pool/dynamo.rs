@@ -20,11 +20,12 @@
 //! DynamoDB's error carries no figure, so it is not counted.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_config::SdkConfig;
+use aws_credential_types::Credentials;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
@@ -61,9 +62,16 @@ const BATCH_ATTEMPTS: u32 = 6;
 pub struct DynamoPool {
     /// The index, with the Lambda's own credentials.
     index: Table,
-    sdk_config: SdkConfig,
     /// `None` for an index-only pool ([`Self::index_only`]), which opens no tenant.
     credentials: Option<TenantCredentials>,
+    clients: TenantClients,
+}
+
+/// DynamoDB clients that sign with each tenant's scoped credentials, kept per tenant and
+/// rebuilt only when the credentials are renewed. Shared by the pool and the silo.
+#[derive(Debug)]
+pub(crate) struct TenantClients {
+    sdk_config: SdkConfig,
     clients: Mutex<HashMap<TenantId, TenantClient>>,
 }
 
@@ -74,12 +82,61 @@ struct TenantClient {
     client: Client,
 }
 
+impl TenantClients {
+    /// Clients of `sdk_config` (region, endpoint, HTTP client), with tenants' credentials.
+    pub(crate) fn new(sdk_config: &SdkConfig) -> Self {
+        Self {
+            sdk_config: sdk_config.clone(),
+            clients: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The cached client of `tenant` if it holds `credentials`, else a new one.
+    pub(crate) fn client(&self, tenant: &TenantId, credentials: Credentials) -> Client {
+        let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
+        match clients.get(tenant) {
+            Some(cached) if cached.access_key_id == credentials.access_key_id() => {
+                cached.client.clone()
+            }
+            _ => {
+                let access_key_id = credentials.access_key_id().to_owned();
+                let config = aws_sdk_dynamodb::config::Builder::from(&self.sdk_config)
+                    .credentials_provider(credentials)
+                    .build();
+                let client = Client::from_conf(config);
+                if clients.len() >= MAX_CACHED_CLIENTS {
+                    clients.clear();
+                }
+                clients.insert(
+                    tenant.clone(),
+                    TenantClient {
+                        access_key_id,
+                        client: client.clone(),
+                    },
+                );
+                client
+            }
+        }
+    }
+}
+
 /// A client and the table it works on.
 #[derive(Debug, Clone)]
-struct Table {
+pub(crate) struct Table {
     client: Client,
     name: String,
     page_limit: Option<i32>,
+}
+
+impl Table {
+    /// `name` through `client`; `page_limit` caps the items of each Query page (tests).
+    pub(crate) fn new(client: Client, name: impl Into<String>, page_limit: Option<i32>) -> Self {
+        Self {
+            client,
+            name: name.into(),
+            page_limit,
+        }
+    }
 }
 
 impl DynamoPool {
@@ -97,9 +154,8 @@ impl DynamoPool {
                 name: table_name.into(),
                 page_limit: None,
             },
-            sdk_config: sdk_config.clone(),
             credentials: Some(credentials),
-            clients: Mutex::new(HashMap::new()),
+            clients: TenantClients::new(sdk_config),
         }
     }
 
@@ -114,9 +170,8 @@ impl DynamoPool {
                 name: table_name.into(),
                 page_limit: None,
             },
-            sdk_config: sdk_config.clone(),
             credentials: None,
-            clients: Mutex::new(HashMap::new()),
+            clients: TenantClients::new(sdk_config),
         }
     }
 
@@ -170,38 +225,10 @@ impl DynamoPool {
             ))
         })?;
         let credentials = provider.for_tenant(tenant).await?;
-        let mut clients = self.clients();
-        let client = match clients.get(tenant) {
-            Some(cached) if cached.access_key_id == credentials.access_key_id() => {
-                cached.client.clone()
-            }
-            _ => {
-                let access_key_id = credentials.access_key_id().to_owned();
-                let config = aws_sdk_dynamodb::config::Builder::from(&self.sdk_config)
-                    .credentials_provider(credentials)
-                    .build();
-                let client = Client::from_conf(config);
-                if clients.len() >= MAX_CACHED_CLIENTS {
-                    clients.clear();
-                }
-                clients.insert(
-                    tenant.clone(),
-                    TenantClient {
-                        access_key_id,
-                        client: client.clone(),
-                    },
-                );
-                client
-            }
-        };
         Ok(Table {
-            client,
+            client: self.clients.client(tenant, credentials),
             ..self.index.clone()
         })
-    }
-
-    fn clients(&self) -> MutexGuard<'_, HashMap<TenantId, TenantClient>> {
-        self.clients.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -553,20 +580,26 @@ impl MembershipIndex for DynamoPool {
 #[async_trait]
 impl TenantPartitions for DynamoPool {
     async fn open(&self, tenant: &TenantId) -> Result<Box<dyn TenantPartition>, ApiError> {
-        Ok(Box::new(DynamoPartition {
-            scope: tenant.clone(),
-            table: self.tenant_table(tenant).await?,
-        }))
+        Ok(Box::new(DynamoPartition::new(
+            tenant.clone(),
+            self.tenant_table(tenant).await?,
+        )))
     }
 }
 
-/// A handle on one tenant's partition, through a client with that tenant's credentials.
-struct DynamoPartition {
+/// A handle on one tenant's partition, through a client with that tenant's credentials: in
+/// the pool the shared table, in the silo the tenant's own table.
+pub(crate) struct DynamoPartition {
     scope: TenantId,
     table: Table,
 }
 
 impl DynamoPartition {
+    /// A handle on `scope`'s partition of `table`.
+    pub(crate) fn new(scope: TenantId, table: Table) -> Self {
+        Self { scope, table }
+    }
+
     /// The partition key for `tenant`, after the scope check. IAM makes the same check in
     /// AWS; checking here too means a handler bug fails the same way on an emulator
     /// (which does not enforce IAM) and never even sends the request.

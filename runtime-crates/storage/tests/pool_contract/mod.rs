@@ -1,11 +1,15 @@
 //! What every `PoolStore` must do, written once and run against each implementation
-//! (`tests/pool_memory.rs`, `tests/pool_dynamo.rs`).
+//! (`tests/pool_memory.rs`, `tests/pool_dynamo.rs`, and the silo model's
+//! `tests/silo_memory.rs`, `tests/silo_dynamo.rs`).
+//!
+//! `tables` is `None` for the pool model, whose tenants need no storage of their own; for
+//! the silo it provisions each new list's table, as the API does before creating the list.
 
 use todo_domain::{
     ApiError, ListName, ListRecord, Member, Membership, NewTodo, Role, TenantId, Title, TodoId,
     TodoPatch, UserId,
 };
-use todo_storage::PoolStore;
+use todo_storage::{PoolStore, TenantProvisioner, Tier};
 
 pub fn user(name: &str) -> UserId {
     UserId::new(name).unwrap()
@@ -17,9 +21,18 @@ pub fn new_todo(title: &str) -> NewTodo {
     }
 }
 
-/// Creates a list owned by `owner` the way the API does: partition first, then the index.
-pub async fn create_list(pool: &dyn PoolStore, owner: &UserId, name: &str) -> ListRecord {
+/// Creates a list owned by `owner` the way the API does: its table (silo), partition, then
+/// the index.
+pub async fn create_list(
+    pool: &dyn PoolStore,
+    tables: Option<&dyn TenantProvisioner>,
+    owner: &UserId,
+    name: &str,
+) -> ListRecord {
     let list = ListRecord::create(ListName::parse(name).unwrap(), owner.clone());
+    if let Some(tables) = tables {
+        tables.provision(&list.id, &Tier::default()).await.unwrap();
+    }
     let member = Member {
         user_id: owner.clone(),
         email: format!("{owner}@example.com"),
@@ -34,13 +47,13 @@ pub async fn create_list(pool: &dyn PoolStore, owner: &UserId, name: &str) -> Li
 }
 
 /// Lists, their index entries and members: create, read, rename, share, unshare.
-pub async fn lists_index_and_members(pool: &dyn PoolStore) {
+pub async fn lists_index_and_members(pool: &dyn PoolStore, tables: Option<&dyn TenantProvisioner>) {
     let alice = user("alice");
     let bob = user("bob");
     assert!(pool.memberships(&alice).await.unwrap().is_empty());
 
-    let first = create_list(pool, &alice, "first").await;
-    let second = create_list(pool, &alice, "second").await;
+    let first = create_list(pool, tables, &alice, "first").await;
+    let second = create_list(pool, tables, &alice, "second").await;
     let listed: Vec<_> = pool
         .memberships(&alice)
         .await
@@ -134,16 +147,20 @@ pub async fn lists_index_and_members(pool: &dyn PoolStore) {
     pool.remove_membership(&bob, &first.id).await.unwrap();
     partition.remove_member(&first.id, &bob).await.unwrap();
 
+    // A list never created is not found: the pool opens its (empty) partition, the silo
+    // has no table to open.
     let missing = TenantId::generate();
-    let empty = pool.open(&missing).await.unwrap();
-    let error = empty.list(&missing).await.unwrap_err();
+    let error = match pool.open(&missing).await {
+        Ok(empty) => empty.list(&missing).await.unwrap_err(),
+        Err(error) => error,
+    };
     assert!(matches!(error, ApiError::NotFound(_)), "{error:?}");
 }
 
 /// Todos start at version 1, grow by one per write, and a write based on an old version is
 /// refused with Conflict and changes nothing.
-pub async fn todos_are_versioned(pool: &dyn PoolStore) {
-    let list = create_list(pool, &user("alice"), "l").await;
+pub async fn todos_are_versioned(pool: &dyn PoolStore, tables: Option<&dyn TenantProvisioner>) {
+    let list = create_list(pool, tables, &user("alice"), "l").await;
     let tenant = &list.id;
     let partition = pool.open(tenant).await.unwrap();
     assert!(partition.todos(tenant).await.unwrap().is_empty());
@@ -230,10 +247,13 @@ pub async fn todos_are_versioned(pool: &dyn PoolStore) {
 /// A handle scoped to one tenant refuses every call that names another — the handler bug
 /// that tenant-scoped credentials exist to contain — and the other tenant's items stay
 /// untouched.
-pub async fn a_handle_refuses_other_tenants(pool: &dyn PoolStore) {
+pub async fn a_handle_refuses_other_tenants(
+    pool: &dyn PoolStore,
+    tables: Option<&dyn TenantProvisioner>,
+) {
     let alice = user("alice");
-    let mine = create_list(pool, &alice, "mine").await;
-    let theirs = create_list(pool, &user("mallory-victim"), "theirs").await;
+    let mine = create_list(pool, tables, &alice, "mine").await;
+    let theirs = create_list(pool, tables, &user("mallory-victim"), "theirs").await;
     let their_partition = pool.open(&theirs.id).await.unwrap();
     let secret = their_partition
         .create_todo(&theirs.id, new_todo("secret"))
@@ -316,10 +336,13 @@ pub async fn a_handle_refuses_other_tenants(pool: &dyn PoolStore) {
 }
 
 /// Deleting a partition removes every item of it, however many, and nothing else.
-pub async fn delete_partition_removes_everything(pool: &dyn PoolStore) {
+pub async fn delete_partition_removes_everything(
+    pool: &dyn PoolStore,
+    tables: Option<&dyn TenantProvisioner>,
+) {
     let owner = user("owner");
-    let doomed = create_list(pool, &owner, "doomed").await;
-    let kept = create_list(pool, &owner, "kept").await;
+    let doomed = create_list(pool, tables, &owner, "doomed").await;
+    let kept = create_list(pool, tables, &owner, "kept").await;
     let partition = pool.open(&doomed.id).await.unwrap();
     for n in 0..30 {
         partition

@@ -1,35 +1,23 @@
-{% if s.metering -%}
-// The header of a signed-in page: who is signed in, the way to the other page, and the way out.
+// The header of a signed-in page: who is signed in, {% if s.metering %}the way to the other page, {% endif %}and the way out.
+{%- if s.metering %}
 import type { ReactNode } from "react";
 
 /** `children`: links to the app's other pages, shown before Sign out. */
-export function AccountBar({ email, onSignOut, children }: { email: string; onSignOut: () => void; children: ReactNode }) {
+{%- endif %}
+export function AccountBar({ email, onSignOut{% if s.metering %}, children{% endif %} }: { email: string; onSignOut: () => void{% if s.metering %}; children: ReactNode{% endif %} }) {
   return (
     <header className="account-bar">
       <p>
         Signed in as <strong>{email}</strong>
       </p>
+{%- if s.metering %}
       <nav className="account-nav" aria-label="Pages">
         {children}
       </nav>
-      <button type="button" className="secondary" onClick={onSignOut}>
-        Sign out
-      </button>
-    </header>
-  );
-}
-{%- else -%}
-// The header of a signed-in page: who is signed in, and the way out.
-export function AccountBar({ email, onSignOut }: { email: string; onSignOut: () => void }) {
-  return (
-    <header className="account-bar">
-      <p>
-        Signed in as <strong>{email}</strong>
-      </p>
-      <button type="button" className="secondary" onClick={onSignOut}>
-        Sign out
-      </button>
-    </header>
-  );
-}
 {%- endif %}
+      <button type="button" className="secondary" onClick={onSignOut}>
+        Sign out
+      </button>
+    </header>
+  );
+}

@@ -1,9 +1,19 @@
+{#- Awaits `call` in the session's client; a rejection saying the session can no longer be
+    refreshed ends the session (once, see `end`) before it reaches the caller. -#}
+{% macro ends_session_when_expired(call) %}
+        try {
+          return await {= call =};
+        } catch (error) {
+          if (error instanceof AuthFailure && error.reason === "sessionExpired") end(SESSION_ENDED_NOTICE);
+          throw error;
+        }
+{%- endmacro -%}
 // Who may see the todos: nobody until they sign in. Restores a stored session on load, shows
 // the sign-in screen without one, and ends the session when the user signs out or the API
 // refuses the token, so a todo request is only ever made with a session.
 import { useCallback, useEffect, useMemo, useState } from "react";
 {%- if s.multi_tenant %}
-{%- if s.tenant_claims %}
+{%- if s.metering %}
 import type { ApiSession } from "../api.ts";
 {%- endif %}
 import { AuthFailure, type AuthClient, type SignedInUser } from "../auth.ts";
@@ -116,37 +126,24 @@ function SignedInPage({ auth, apiUrl, user, onEnd }: SignedInPageProps) {
       ended = true;
       onEnd(notice);
     };
-{%- if s.tenant_claims %}
-    /** `call`, ending the session when it finds the session over. */
-    const watch = async <T,>(call: Promise<T>): Promise<T> => {
-      try {
-        return await call;
-      } catch (error) {
-        if (error instanceof AuthFailure && error.reason === "sessionExpired") end(SESSION_ENDED_NOTICE);
-        throw error;
-      }
-    };
-    const session: ApiSession = {
-      idToken: () => watch(auth.idToken()),
-      onUnauthorized: () => end(SESSION_ENDED_NOTICE),
-      refresh: () => watch(auth.refreshSession()),
-    };
 {%- if s.metering %}
-    return { api: createListApi(apiUrl, session), usage: createUsageApi(apiUrl, session), end };
-{%- else %}
-    return { api: createListApi(apiUrl, session), end };
-{%- endif %}
+    const session: ApiSession = {
 {%- else %}
     const api = {% if s.multi_tenant %}createListApi{% else %}createTodoApi{% endif %}(apiUrl, {
+{%- endif %}
       async idToken() {
-        try {
-          return await auth.idToken();
-        } catch (error) {
-          if (error instanceof AuthFailure && error.reason === "sessionExpired") end(SESSION_ENDED_NOTICE);
-          throw error;
-        }
+{%- call ends_session_when_expired("auth.idToken()") %}{% endcall %}
       },
       onUnauthorized: () => end(SESSION_ENDED_NOTICE),
+{%- if s.tenant_claims %}
+      async refresh() {
+{%- call ends_session_when_expired("auth.refreshSession()") %}{% endcall %}
+      },
+{%- endif %}
+{%- if s.metering %}
+    };
+    return { api: createListApi(apiUrl, session), usage: createUsageApi(apiUrl, session), end };
+{%- else %}
     });
     return { api, end };
 {%- endif %}

@@ -97,19 +97,24 @@ function SignedInPage({ auth, apiUrl, user, onEnd }: SignedInPageProps) {
       ended = true;
       onEnd(notice);
     };
-    /** `call`, ending the session when it finds the session over. */
-    const watch = async <T,>(call: Promise<T>): Promise<T> => {
-      try {
-        return await call;
-      } catch (error) {
-        if (error instanceof AuthFailure && error.reason === "sessionExpired") end(SESSION_ENDED_NOTICE);
-        throw error;
-      }
-    };
     const session: ApiSession = {
-      idToken: () => watch(auth.idToken()),
+      async idToken() {
+        try {
+          return await auth.idToken();
+        } catch (error) {
+          if (error instanceof AuthFailure && error.reason === "sessionExpired") end(SESSION_ENDED_NOTICE);
+          throw error;
+        }
+      },
       onUnauthorized: () => end(SESSION_ENDED_NOTICE),
-      refresh: () => watch(auth.refreshSession()),
+      async refresh() {
+        try {
+          return await auth.refreshSession();
+        } catch (error) {
+          if (error instanceof AuthFailure && error.reason === "sessionExpired") end(SESSION_ENDED_NOTICE);
+          throw error;
+        }
+      },
     };
     return { api: createListApi(apiUrl, session), usage: createUsageApi(apiUrl, session), end };
   }, [auth, apiUrl, onEnd]);

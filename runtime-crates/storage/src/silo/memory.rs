@@ -1,0 +1,210 @@
+//! `MemorySiloPool` and `MemoryProvisioner`: the silo model in process-local maps, for unit
+//! tests and quick local runs. Each tenant's "table" is a `MemoryPool` of its own, so a
+//! handle cannot reach another tenant's items even by key.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use async_trait::async_trait;
+use todo_domain::{ApiError, Membership, TenantId, Timestamp, UserId};
+
+use super::{ActiveTables, TableStatus, TenantProvisioner, Tier};
+use crate::{MembershipIndex, MemoryPool, TenantPartition, TenantPartitions};
+
+/// In-memory tenant tables. Cheap to clone; clones share the tables.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryProvisioner {
+    state: Arc<Mutex<Tables>>,
+}
+
+#[derive(Debug, Default)]
+struct Tables {
+    tables: BTreeMap<TenantId, MemoryTable>,
+    /// How many status calls a new table answers `Preparing` before it is `Active`.
+    preparing_calls: u32,
+}
+
+#[derive(Debug)]
+struct MemoryTable {
+    items: MemoryPool,
+    tier: Tier,
+    preparing_calls_left: u32,
+}
+
+impl MemoryProvisioner {
+    /// Tables that are active as soon as they are provisioned.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Tables provisioned from now on answer `Preparing` to their first `calls` status
+    /// checks (every [`TenantPartitions::open`] makes one until the table is active), the
+    /// way a DynamoDB table is `CREATING` for a few seconds.
+    #[must_use]
+    pub fn with_preparing_calls(self, calls: u32) -> Self {
+        self.lock().preparing_calls = calls;
+        self
+    }
+
+    /// The tier `tenant`'s table was created with, if it exists.
+    pub fn tier(&self, tenant: &TenantId) -> Option<Tier> {
+        self.lock().tables.get(tenant).map(|table| table.tier)
+    }
+
+    /// How many tenant tables exist.
+    pub fn table_count(&self) -> usize {
+        self.lock().tables.len()
+    }
+
+    /// How many items the tenant tables hold, together.
+    pub fn item_count(&self) -> usize {
+        self.lock()
+            .tables
+            .values()
+            .map(|table| table.items.item_count())
+            .sum()
+    }
+
+    /// `tenant`'s items, if its table exists.
+    fn items(&self, tenant: &TenantId) -> Option<MemoryPool> {
+        self.lock()
+            .tables
+            .get(tenant)
+            .map(|table| table.items.clone())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Tables> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[async_trait]
+impl TenantProvisioner for MemoryProvisioner {
+    async fn provision(&self, tenant: &TenantId, tier: &Tier) -> Result<(), ApiError> {
+        tier.check()?;
+        let mut state = self.lock();
+        let preparing_calls_left = state.preparing_calls;
+        state
+            .tables
+            .entry(tenant.clone())
+            .or_insert_with(|| MemoryTable {
+                items: MemoryPool::new(),
+                tier: *tier,
+                preparing_calls_left,
+            });
+        Ok(())
+    }
+
+    async fn status(&self, tenant: &TenantId) -> Result<TableStatus, ApiError> {
+        Ok(match self.lock().tables.get_mut(tenant) {
+            None => TableStatus::Missing,
+            Some(table) if table.preparing_calls_left > 0 => {
+                table.preparing_calls_left -= 1;
+                TableStatus::Preparing
+            }
+            Some(_) => TableStatus::Active,
+        })
+    }
+
+    async fn deprovision(&self, tenant: &TenantId) -> Result<(), ApiError> {
+        self.lock().tables.remove(tenant);
+        Ok(())
+    }
+}
+
+/// The silo model in memory: an index like `MemoryPool`'s and a [`MemoryProvisioner`]'s
+/// tables, with the same open rules as `SiloPool` (503 while preparing, 404 without a table).
+#[derive(Debug, Default)]
+pub struct MemorySiloPool {
+    index: MemoryPool,
+    tables: MemoryProvisioner,
+    active: ActiveTables,
+}
+
+impl MemorySiloPool {
+    /// An empty silo whose tables are active as soon as they are provisioned.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An empty silo on `tables` (e.g. [`MemoryProvisioner::with_preparing_calls`]).
+    pub fn with_tables(tables: MemoryProvisioner) -> Self {
+        Self {
+            tables,
+            ..Self::default()
+        }
+    }
+
+    /// The tenant tables, to inspect them in tests.
+    pub fn tables(&self) -> &MemoryProvisioner {
+        &self.tables
+    }
+
+    /// How many items the index and every tenant table hold.
+    pub fn item_count(&self) -> usize {
+        self.index.item_count() + self.tables.item_count()
+    }
+}
+
+#[async_trait]
+impl MembershipIndex for MemorySiloPool {
+    async fn memberships(&self, user: &UserId) -> Result<Vec<Membership>, ApiError> {
+        self.index.memberships(user).await
+    }
+
+    async fn membership(
+        &self,
+        user: &UserId,
+        list: &TenantId,
+    ) -> Result<Option<Membership>, ApiError> {
+        self.index.membership(user, list).await
+    }
+
+    async fn put_membership(&self, user: &UserId, entry: &Membership) -> Result<(), ApiError> {
+        self.index.put_membership(user, entry).await
+    }
+
+    async fn rename_membership(
+        &self,
+        user: &UserId,
+        list: &TenantId,
+        name: &str,
+        updated_at: Timestamp,
+    ) -> Result<(), ApiError> {
+        self.index
+            .rename_membership(user, list, name, updated_at)
+            .await
+    }
+
+    async fn remove_membership(&self, user: &UserId, list: &TenantId) -> Result<(), ApiError> {
+        self.index.remove_membership(user, list).await
+    }
+}
+
+#[async_trait]
+impl TenantPartitions for MemorySiloPool {
+    async fn open(&self, tenant: &TenantId) -> Result<Box<dyn TenantPartition>, ApiError> {
+        self.active.ensure(&self.tables, tenant).await?;
+        match self.tables.items(tenant) {
+            Some(items) => items.open(tenant).await,
+            // Deleted through another handle on the same tables since it was seen active.
+            None => Err(todo_tenancy::list_not_found(tenant)),
+        }
+    }
+}
+
+#[async_trait]
+impl TenantProvisioner for MemorySiloPool {
+    async fn provision(&self, tenant: &TenantId, tier: &Tier) -> Result<(), ApiError> {
+        self.tables.provision(tenant, tier).await
+    }
+
+    async fn status(&self, tenant: &TenantId) -> Result<TableStatus, ApiError> {
+        self.tables.status(tenant).await
+    }
+
+    async fn deprovision(&self, tenant: &TenantId) -> Result<(), ApiError> {
+        self.active.forget(tenant);
+        self.tables.deprovision(tenant).await
+    }
+}
