@@ -1,13 +1,20 @@
 // Offline tests of the synthesized template: no Rust compile, no SPA build, no AWS account.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { defineTodoApp } from '../lib/todo-app';
 
 const STEP_DIR = path.join(import.meta.dirname, '..');
+
+/** Where the test apps synthesize; removed after the tests, so runs leave nothing behind. */
+const outdirs: string[] = [];
+afterAll(() => {
+  for (const outdir of outdirs) fs.rmSync(outdir, { recursive: true, force: true });
+});
 
 /**
  * An app like `cdk synth`'s, with cdk.json's feature flags, but with bundling skipped for every
@@ -16,7 +23,10 @@ const STEP_DIR = path.join(import.meta.dirname, '..');
  */
 function testApp(): App {
   const cdkJson = JSON.parse(fs.readFileSync(path.join(STEP_DIR, 'cdk.json'), 'utf8'));
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk.out'));
+  outdirs.push(outdir);
   return new App({
+    outdir,
     context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] },
     builtinCloudFormationValidation: false,
   });

@@ -13,36 +13,22 @@ use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use axum::extract::{Request, State};
-use axum::http::header::AUTHORIZATION;
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use common::Api;
 use common::lists::{self, User};
+use common::users::{self, SignIn, USERS};
 use serde_json::{Value, json};
-use todo_api::{
-    AllowedOrigin, AppState, AuthConfig, ListView, MemoryDirectory, TokenVerifier, router,
-};
+use todo_api::{AllowedOrigin, AppState, ListView, MemoryDirectory, TokenVerifier, router};
 use todo_claims::TokenTrigger;
-use todo_domain::UserId;
 use todo_storage::DynamoPool;
-use todo_test_support::tokens::{CLIENT_ID, JwksServer, POOL_ID, REGION, TestKey, id_claims};
 use todo_test_support::{MotoDynamo, TABLE_NAME, TENANT_ROLE_ARN};
-
-const USERS: [(&str, &str); 3] = [
-    ("0190b8a4-0000-7000-8000-00000000a11c", "alice@example.com"),
-    ("0190b8a4-0000-7000-8000-000000000b0b", "bob@example.com"),
-    (
-        "0190b8a4-0000-7000-8000-0000000e7e11",
-        "mallory@example.com",
-    ),
-];
 
 /// moto, the test pool's key and JWKS, and the trigger on the same table.
 struct World {
     dynamo: MotoDynamo,
-    key: TestKey,
-    _jwks: JwksServer,
+    sign_in: SignIn,
     verifier: TokenVerifier,
     directory: Arc<MemoryDirectory>,
     trigger: TokenTrigger,
@@ -51,21 +37,14 @@ struct World {
 impl World {
     async fn start() -> Self {
         let dynamo = MotoDynamo::start().await;
-        let key = TestKey::first();
-        let jwks = JwksServer::start(&[&key]).await;
-        let config = AuthConfig::cognito(REGION, POOL_ID, CLIENT_ID).with_jwks_url(&jwks.url);
-        let directory = MemoryDirectory::new();
-        for (sub, email) in USERS {
-            directory.add(UserId::new(sub).unwrap(), email);
-        }
+        let sign_in = SignIn::start().await;
         // The trigger reads with the base credentials, as the Lambda does with its own role.
         let index = DynamoPool::index_only(&dynamo.sdk_config(), TABLE_NAME);
         Self {
             dynamo,
-            key,
-            _jwks: jwks,
-            verifier: TokenVerifier::new(config).unwrap(),
-            directory: Arc::new(directory),
+            verifier: sign_in.verifier(),
+            sign_in,
+            directory: Arc::new(users::directory()),
             trigger: TokenTrigger::new(Arc::new(index)),
         }
     }
@@ -85,46 +64,18 @@ impl World {
     /// An ID token of user `n` with the claims the trigger gives them now, as Cognito
     /// would issue it at sign-in or refresh.
     async fn token(&self, n: usize) -> String {
-        let (sub, _) = USERS[n];
-        let mut event: Value = serde_json::from_str(include_str!(
-            "../../claims/tests/fixtures/v1-authentication.event.json"
-        ))
-        .unwrap();
-        event["userName"] = json!(sub);
-        event["request"]["userAttributes"]["sub"] = json!(sub);
-        let answer = self.trigger.handle(event).await.unwrap();
-        let added = answer["response"]["claimsOverrideDetails"]["claimsToAddOrOverride"]
-            .as_object()
-            .expect("the trigger added claims")
-            .clone();
+        let added = users::trigger_claims(&self.trigger, n).await;
         self.token_with(n, added.into_iter().collect())
     }
 
     /// An ID token of user `n` with exactly these extra claims.
     fn token_with(&self, n: usize, extra: Vec<(String, Value)>) -> String {
-        let (sub, email) = USERS[n];
-        let mut claims = id_claims();
-        claims["sub"] = json!(sub);
-        claims["cognito:username"] = json!(sub);
-        claims["email"] = json!(email);
-        for (name, value) in extra {
-            claims[name] = value;
-        }
-        self.key.sign(&claims)
-    }
-
-    fn user(&self, api: &Api, n: usize, token: &str) -> User {
-        let (sub, email) = USERS[n];
-        User {
-            api: api.with_token(token),
-            id: sub.to_owned(),
-            email: email.to_owned(),
-        }
+        self.sign_in.token(n, extra)
     }
 
     /// User `n` signed in now.
     async fn signed_in(&self, api: &Api, n: usize) -> User {
-        self.user(api, n, &self.token(n).await)
+        users::user(api, n, &self.token(n).await)
     }
 
     fn index_key(user: usize, list: &ListView) -> HashMap<String, AttributeValue> {
@@ -188,7 +139,7 @@ async fn a_token_naming_a_list_never_outlives_the_index_entry() {
     // Signed in again, both tokens name the list: owner and member work with their roles.
     let alice = world.signed_in(&api, 0).await;
     let bob = world.signed_in(&api, 1).await;
-    let bob_unnamed = world.user(
+    let bob_unnamed = users::user(
         &api,
         1,
         &world.token_with(1, vec![("tenants".into(), json!(""))]),
@@ -253,7 +204,7 @@ async fn a_stale_claim_opens_nothing() {
     );
     // Mallory's token names a list she was never on (as a token of a since-deleted
     // account, or one issued before an owner removed her, would).
-    let mallory = world.user(
+    let mallory = users::user(
         &api,
         2,
         &world.token_with(2, vec![("tenants".into(), json!(list.id.to_string()))]),
@@ -314,27 +265,9 @@ async fn a_stale_claim_opens_nothing() {
 }
 
 /// Replaces a placeholder token `user-<n>` with a fresh token of user `n` carrying their
-/// current claims, as if the SPA refreshed its session before every request, so that every
-/// request of a list the user is on takes the claim path.
-async fn refresh_token(
-    State(world): State<Arc<World>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let user = request
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer user-"))
-        .and_then(|n| n.parse::<usize>().ok());
-    if let Some(n) = user {
-        let token = world.token(n).await;
-        request.headers_mut().insert(
-            AUTHORIZATION,
-            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
-        );
-    }
-    next.run(request).await
+/// current claims, so that every request of a list the user is on takes the claim path.
+async fn refresh_token(State(world): State<Arc<World>>, request: Request, next: Next) -> Response {
+    users::with_fresh_token(request, next, |n| async move { world.token(n).await }).await
 }
 
 /// How the scenarios' users get their tokens.
@@ -364,7 +297,7 @@ async fn users(tokens: Tokens) -> (Arc<World>, [User; 3]) {
                 router(world.step04(), &AllowedOrigin::Any)
                     .layer(middleware::from_fn_with_state(world.clone(), refresh_token)),
             );
-            [0, 1, 2].map(|n| world.user(&api, n, &format!("user-{n}")))
+            [0, 1, 2].map(|n| users::user(&api, n, &format!("user-{n}")))
         }
     };
     (world, users)

@@ -11,27 +11,19 @@ use async_trait::async_trait;
 use axum::http::{Method, StatusCode};
 use common::Api;
 use common::lists::User;
+use common::users::{self, SignIn, USERS};
 use serde_json::json;
 use time::Date;
-use todo_api::{
-    AllowedOrigin, AppState, AuthConfig, MemoryDirectory, MemorySink, MemoryUsageStore,
-    TokenVerifier, UsageStore,
-};
+use todo_api::{AllowedOrigin, AppState, MemorySink, MemoryUsageStore, UsageStore};
 use todo_domain::{ApiError, TenantId, UserId};
 use todo_metering::{Usage, UsageRow};
 use todo_storage::MemoryPool;
-use todo_test_support::tokens::{CLIENT_ID, JwksServer, POOL_ID, REGION, TestKey, id_claims};
+use todo_test_support::tokens::id_claims;
 
 const NAMESPACE: &str = "TodoTest/Usage";
 
-const USERS: [(&str, &str); 2] = [
-    ("0190b8a4-0000-7000-8000-00000000a11c", "alice@example.com"),
-    ("0190b8a4-0000-7000-8000-000000000b0b", "bob@example.com"),
-];
-
 struct World {
-    key: TestKey,
-    _jwks: JwksServer,
+    sign_in: SignIn,
     api: Api,
     sink: Arc<MemorySink>,
     store: Arc<dyn UsageStore>,
@@ -44,24 +36,14 @@ impl World {
     }
 
     async fn with_store(store: Arc<dyn UsageStore>) -> Self {
-        let key = TestKey::first();
-        let jwks = JwksServer::start(&[&key]).await;
-        let config = AuthConfig::cognito(REGION, POOL_ID, CLIENT_ID).with_jwks_url(&jwks.url);
-        let directory = MemoryDirectory::new();
-        for (sub, email) in USERS {
-            directory.add(UserId::new(sub).unwrap(), email);
-        }
+        let sign_in = SignIn::start().await;
         let sink = Arc::new(MemorySink::default());
-        let state = AppState::pool(
-            Arc::new(MemoryPool::new()),
-            TokenVerifier::new(config).unwrap(),
-        )
-        .with_sharing(Arc::new(directory))
-        .with_metering(store.clone(), NAMESPACE)
-        .with_metrics_sink(sink.clone());
+        let state = AppState::pool(Arc::new(MemoryPool::new()), sign_in.verifier())
+            .with_sharing(Arc::new(users::directory()))
+            .with_metering(store.clone(), NAMESPACE)
+            .with_metrics_sink(sink.clone());
         Self {
-            key,
-            _jwks: jwks,
+            sign_in,
             api: Api::from_state(state, &AllowedOrigin::Any),
             sink,
             store,
@@ -69,16 +51,7 @@ impl World {
     }
 
     fn user(&self, n: usize) -> User {
-        let (sub, email) = USERS[n];
-        let mut claims = id_claims();
-        claims["sub"] = json!(sub);
-        claims["cognito:username"] = json!(sub);
-        claims["email"] = json!(email);
-        User {
-            api: self.api.with_token(&self.key.sign(&claims)),
-            id: sub.to_owned(),
-            email: email.to_owned(),
-        }
+        users::user(&self.api, n, &self.sign_in.token(n, []))
     }
 }
 
@@ -163,19 +136,14 @@ async fn a_panicking_request_is_metered_in_memory() {
 
 #[tokio::test]
 async fn without_metering_there_is_no_usage_route_and_no_line() {
-    let key = TestKey::first();
-    let jwks = JwksServer::start(&[&key]).await;
-    let config = AuthConfig::cognito(REGION, POOL_ID, CLIENT_ID).with_jwks_url(&jwks.url);
+    let sign_in = SignIn::start().await;
     let sink = Arc::new(MemorySink::default());
     // A sink without metering does nothing, and neither does metering on a single tenant.
-    let state = AppState::pool(
-        Arc::new(MemoryPool::new()),
-        TokenVerifier::new(config).unwrap(),
-    )
-    .with_metrics_sink(sink.clone());
+    let state = AppState::pool(Arc::new(MemoryPool::new()), sign_in.verifier())
+        .with_metrics_sink(sink.clone());
     let mut claims = id_claims();
     claims["sub"] = json!(USERS[0].0);
-    let api = Api::from_state(state, &AllowedOrigin::Any).with_token(&key.sign(&claims));
+    let api = Api::from_state(state, &AllowedOrigin::Any).with_token(&sign_in.key.sign(&claims));
     api.call(Method::GET, "/usage")
         .await
         .assert_error(StatusCode::NOT_FOUND, "not_found");

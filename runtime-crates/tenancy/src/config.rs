@@ -25,24 +25,12 @@ impl TenancyConfig {
         lookup: impl Fn(&str) -> Option<String>,
         table_name: &str,
     ) -> Result<Self, ConfigError> {
-        let get = |name| {
-            lookup(name)
-                .map(|value| value.trim().to_owned())
-                .filter(|value| !value.is_empty())
-        };
-        let tenant_role_arn = get("TENANT_ROLE_ARN").ok_or(ConfigError::Missing {
-            name: "TENANT_ROLE_ARN",
-            hint: "set it to the ARN of the tenant-access role the API assumes for each list \
-                   (the CDK app sets it in Lambda; any role ARN works with a local emulator)",
-        })?;
-        let Some((partition, account)) = role_partition_and_account(&tenant_role_arn) else {
-            return Err(ConfigError::Invalid {
-                name: "TENANT_ROLE_ARN",
-                value: tenant_role_arn,
-                reason: "expected a role ARN like arn:aws:iam::123456789012:role/tenant-access"
-                    .to_owned(),
-            });
-        };
+        let get = |name| variable(&lookup, name);
+        let TenantRole {
+            arn: tenant_role_arn,
+            partition,
+            account,
+        } = TenantRole::from_lookup(&lookup)?;
         let table_arn = match get("TABLE_ARN") {
             Some(table_arn) => {
                 let expected_suffix = format!(":table/{table_name}");
@@ -73,6 +61,49 @@ impl TenancyConfig {
         Ok(Self {
             tenant_role_arn,
             table_arn,
+        })
+    }
+}
+
+/// `name`'s value through `lookup`, without surrounding white space; `None` if it is unset
+/// or blank.
+pub(crate) fn variable(lookup: impl Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    lookup(name)
+        .map(|value| value.trim().to_owned())
+        .filter(|value| !value.is_empty())
+}
+
+/// `TENANT_ROLE_ARN`, the role assumed for each tenant's requests, and the partition and
+/// account that tenants' tables are in.
+pub(crate) struct TenantRole {
+    pub(crate) arn: String,
+    pub(crate) partition: String,
+    pub(crate) account: String,
+}
+
+impl TenantRole {
+    /// Reads and checks `TENANT_ROLE_ARN` through `lookup`.
+    pub(crate) fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let arn = variable(lookup, "TENANT_ROLE_ARN").ok_or(ConfigError::Missing {
+            name: "TENANT_ROLE_ARN",
+            hint: "set it to the ARN of the tenant-access role the API assumes for each list \
+                   (the CDK app sets it in Lambda; any role ARN works with a local emulator)",
+        })?;
+        let Some((partition, account)) = role_partition_and_account(&arn) else {
+            return Err(ConfigError::Invalid {
+                name: "TENANT_ROLE_ARN",
+                value: arn,
+                reason: "expected a role ARN like arn:aws:iam::123456789012:role/tenant-access"
+                    .to_owned(),
+            });
+        };
+        let (partition, account) = (partition.to_owned(), account.to_owned());
+        Ok(Self {
+            arn,
+            partition,
+            account,
         })
     }
 }

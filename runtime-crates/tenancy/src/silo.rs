@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use todo_auth::ConfigError;
 use todo_domain::TenantId;
 
-use crate::config::role_partition_and_account;
+use crate::config::{TenantRole, variable};
 use crate::credentials::SessionScope;
 use crate::policy::TENANT_ACTIONS;
 
@@ -59,14 +59,11 @@ impl TenantTablePrefix {
 
     /// Reads `TENANT_TABLE_PREFIX` through `lookup`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let prefix = lookup("TENANT_TABLE_PREFIX")
-            .map(|value| value.trim().to_owned())
-            .filter(|value| !value.is_empty())
-            .ok_or(ConfigError::Missing {
-                name: "TENANT_TABLE_PREFIX",
-                hint: "set it to the prefix of the tenant tables' names, e.g. \
+        let prefix = variable(lookup, "TENANT_TABLE_PREFIX").ok_or(ConfigError::Missing {
+            name: "TENANT_TABLE_PREFIX",
+            hint: "set it to the prefix of the tenant tables' names, e.g. \
                        Step05TodoMultiTenantSiloModel-tenant- (the CDK app sets it in Lambda)",
-            })?;
+        })?;
         Self::new(prefix)
     }
 
@@ -103,25 +100,12 @@ impl SiloConfig {
 
     /// Reads `TENANT_ROLE_ARN`, `TENANT_TABLE_PREFIX` and `AWS_REGION` through `lookup`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name| {
-            lookup(name)
-                .map(|value| value.trim().to_owned())
-                .filter(|value| !value.is_empty())
-        };
-        let tenant_role_arn = get("TENANT_ROLE_ARN").ok_or(ConfigError::Missing {
-            name: "TENANT_ROLE_ARN",
-            hint: "set it to the ARN of the tenant-access role the API assumes for each list \
-                   (the CDK app sets it in Lambda; any role ARN works with a local emulator)",
-        })?;
-        let Some((partition, account)) = role_partition_and_account(&tenant_role_arn) else {
-            return Err(ConfigError::Invalid {
-                name: "TENANT_ROLE_ARN",
-                value: tenant_role_arn,
-                reason: "expected a role ARN like arn:aws:iam::123456789012:role/tenant-access"
-                    .to_owned(),
-            });
-        };
-        let region = get("AWS_REGION").ok_or(ConfigError::Missing {
+        let TenantRole {
+            arn: tenant_role_arn,
+            partition,
+            account,
+        } = TenantRole::from_lookup(&lookup)?;
+        let region = variable(&lookup, "AWS_REGION").ok_or(ConfigError::Missing {
             name: "AWS_REGION",
             hint: "set it to the tenant tables' region (Lambda does)",
         })?;

@@ -37,7 +37,7 @@ use todo_domain::{
     TodoPatch, UserId, VersionedTodo,
 };
 use todo_metering::{Access, record_capacities, record_capacity};
-use todo_tenancy::{ConfigError, TenancyConfig, TenantCredentials};
+use todo_tenancy::{ConfigError, SessionScope, TenancyConfig, TenantCredentials};
 
 use super::{
     INDEX_SK_PREFIX, LIST_SK, MEMBER_SK_PREFIX, MembershipIndex, TenantPartition, TenantPartitions,
@@ -120,6 +120,23 @@ impl TenantClients {
     }
 }
 
+/// Tenant-scoped credentials whose configuration `read` takes from `lookup` (the pool's
+/// or the silo's variables), `AWS_REGION` defaulting to `sdk_config`'s region. STS is
+/// called through a client of `sdk_config`. Shared by the pool and the silo.
+pub(crate) fn tenant_credentials<S: SessionScope>(
+    sdk_config: &SdkConfig,
+    lookup: impl Fn(&str) -> Option<String>,
+    read: impl FnOnce(&dyn Fn(&str) -> Option<String>) -> Result<S, ConfigError>,
+) -> Result<TenantCredentials<S>, ConfigError> {
+    let region = sdk_config.region().map(ToString::to_string);
+    let config = read(&|name| match name {
+        "AWS_REGION" => lookup(name).or_else(|| region.clone()),
+        _ => lookup(name),
+    })?;
+    let sts = aws_sdk_sts::Client::new(sdk_config);
+    Ok(TenantCredentials::new(sts, config))
+}
+
 /// A client and the table it works on.
 #[derive(Debug, Clone)]
 pub(crate) struct Table {
@@ -188,20 +205,10 @@ impl DynamoPool {
         table_name: &str,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let region = sdk_config.region().map(ToString::to_string);
-        let config = TenancyConfig::from_lookup(
-            |name| match name {
-                "AWS_REGION" => lookup(name).or_else(|| region.clone()),
-                _ => lookup(name),
-            },
-            table_name,
-        )?;
-        let sts = aws_sdk_sts::Client::new(sdk_config);
-        Ok(Self::new(
-            sdk_config,
-            table_name,
-            TenantCredentials::new(sts, config),
-        ))
+        let credentials = tenant_credentials(sdk_config, lookup, |lookup| {
+            TenancyConfig::from_lookup(lookup, table_name)
+        })?;
+        Ok(Self::new(sdk_config, table_name, credentials))
     }
 
     /// Caps how many items each Query page returns, so tests can observe pagination.

@@ -32,7 +32,7 @@ use todo_domain::{
 use todo_tenancy::tenant_partition_key;
 
 pub use dynamo::DynamoPool;
-pub(crate) use dynamo::{DynamoPartition, Table, TenantClients};
+pub(crate) use dynamo::{DynamoPartition, Table, TenantClients, tenant_credentials};
 pub use memory::MemoryPool;
 
 /// Each user's list index: the `USER#<sub>` partitions, reached with the Lambda's own

@@ -8,13 +8,13 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, OnDemandThroughput,
     ScalarAttributeType, Tag,
 };
-use todo_domain::{ApiError, Membership, TenantId, Timestamp, UserId};
+use todo_domain::{ApiError, TenantId};
 use todo_tenancy::{ConfigError, SiloConfig, TenantCredentials, TenantTablePrefix};
 
-use super::{ActiveTables, TableStatus, TenantProvisioner, Tier};
+use super::{ActiveTables, Silo, TableStatus, TenantProvisioner, Tier};
 use crate::dynamo::sdk_error;
-use crate::pool::{DynamoPartition, Table, TenantClients};
-use crate::{DynamoPool, MembershipIndex, TenantPartition, TenantPartitions};
+use crate::pool::{DynamoPartition, Table, TenantClients, tenant_credentials};
+use crate::{DynamoPool, MembershipIndex, TenantPartition};
 
 /// Creates, describes and deletes tenant tables with the API's own credentials.
 ///
@@ -190,17 +190,9 @@ impl SiloPool {
         control_table: &str,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let region = sdk_config.region().map(ToString::to_string);
-        let config = SiloConfig::from_lookup(|name| match name {
-            "AWS_REGION" => lookup(name).or_else(|| region.clone()),
-            _ => lookup(name),
-        })?;
-        let sts = aws_sdk_sts::Client::new(sdk_config);
-        Ok(Self::new(
-            sdk_config,
-            control_table,
-            TenantCredentials::new(sts, config),
-        ))
+        let credentials =
+            tenant_credentials(sdk_config, lookup, |lookup| SiloConfig::from_lookup(lookup))?;
+        Ok(Self::new(sdk_config, control_table, credentials))
     }
 
     /// Caps how many items each Query page returns (index and tenant tables), so tests can
@@ -224,46 +216,21 @@ impl SiloPool {
 }
 
 #[async_trait]
-impl MembershipIndex for SiloPool {
-    async fn memberships(&self, user: &UserId) -> Result<Vec<Membership>, ApiError> {
-        self.index.memberships(user).await
+impl Silo for SiloPool {
+    fn index(&self) -> &dyn MembershipIndex {
+        &self.index
     }
 
-    async fn membership(
-        &self,
-        user: &UserId,
-        list: &TenantId,
-    ) -> Result<Option<Membership>, ApiError> {
-        self.index.membership(user, list).await
+    fn provisioner(&self) -> &dyn TenantProvisioner {
+        &self.provisioner
     }
 
-    async fn put_membership(&self, user: &UserId, entry: &Membership) -> Result<(), ApiError> {
-        self.index.put_membership(user, entry).await
+    fn active(&self) -> &ActiveTables {
+        &self.active
     }
 
-    async fn rename_membership(
-        &self,
-        user: &UserId,
-        list: &TenantId,
-        name: &str,
-        updated_at: Timestamp,
-    ) -> Result<(), ApiError> {
-        self.index
-            .rename_membership(user, list, name, updated_at)
-            .await
-    }
-
-    async fn remove_membership(&self, user: &UserId, list: &TenantId) -> Result<(), ApiError> {
-        self.index.remove_membership(user, list).await
-    }
-}
-
-#[async_trait]
-impl TenantPartitions for SiloPool {
-    /// A handle on `tenant`'s own table, signed with credentials for that table only;
-    /// `Unavailable` (503) while the table is being created, `NotFound` if it has none.
-    async fn open(&self, tenant: &TenantId) -> Result<Box<dyn TenantPartition>, ApiError> {
-        self.active.ensure(&self.provisioner, tenant).await?;
+    /// Signed with credentials for `tenant`'s table only.
+    async fn open_table(&self, tenant: &TenantId) -> Result<Box<dyn TenantPartition>, ApiError> {
         let credentials = self.credentials.for_tenant(tenant).await?;
         let table = Table::new(
             self.clients.client(tenant, credentials),
@@ -271,23 +238,5 @@ impl TenantPartitions for SiloPool {
             self.page_limit,
         );
         Ok(Box::new(DynamoPartition::new(tenant.clone(), table)))
-    }
-}
-
-/// The pool's provisioning is its provisioner's; deleting a table also forgets that it was
-/// active.
-#[async_trait]
-impl TenantProvisioner for SiloPool {
-    async fn provision(&self, tenant: &TenantId, tier: &Tier) -> Result<(), ApiError> {
-        self.provisioner.provision(tenant, tier).await
-    }
-
-    async fn status(&self, tenant: &TenantId) -> Result<TableStatus, ApiError> {
-        self.provisioner.status(tenant).await
-    }
-
-    async fn deprovision(&self, tenant: &TenantId) -> Result<(), ApiError> {
-        self.active.forget(tenant);
-        self.provisioner.deprovision(tenant).await
     }
 }

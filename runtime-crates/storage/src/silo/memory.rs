@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
-use todo_domain::{ApiError, Membership, TenantId, Timestamp, UserId};
+use todo_domain::{ApiError, TenantId};
 
-use super::{ActiveTables, TableStatus, TenantProvisioner, Tier};
+use super::{ActiveTables, Silo, TableStatus, TenantProvisioner, Tier};
 use crate::{MembershipIndex, MemoryPool, TenantPartition, TenantPartitions};
 
 /// In-memory tenant tables. Cheap to clone; clones share the tables.
@@ -147,64 +147,24 @@ impl MemorySiloPool {
 }
 
 #[async_trait]
-impl MembershipIndex for MemorySiloPool {
-    async fn memberships(&self, user: &UserId) -> Result<Vec<Membership>, ApiError> {
-        self.index.memberships(user).await
+impl Silo for MemorySiloPool {
+    fn index(&self) -> &dyn MembershipIndex {
+        &self.index
     }
 
-    async fn membership(
-        &self,
-        user: &UserId,
-        list: &TenantId,
-    ) -> Result<Option<Membership>, ApiError> {
-        self.index.membership(user, list).await
+    fn provisioner(&self) -> &dyn TenantProvisioner {
+        &self.tables
     }
 
-    async fn put_membership(&self, user: &UserId, entry: &Membership) -> Result<(), ApiError> {
-        self.index.put_membership(user, entry).await
+    fn active(&self) -> &ActiveTables {
+        &self.active
     }
 
-    async fn rename_membership(
-        &self,
-        user: &UserId,
-        list: &TenantId,
-        name: &str,
-        updated_at: Timestamp,
-    ) -> Result<(), ApiError> {
-        self.index
-            .rename_membership(user, list, name, updated_at)
-            .await
-    }
-
-    async fn remove_membership(&self, user: &UserId, list: &TenantId) -> Result<(), ApiError> {
-        self.index.remove_membership(user, list).await
-    }
-}
-
-#[async_trait]
-impl TenantPartitions for MemorySiloPool {
-    async fn open(&self, tenant: &TenantId) -> Result<Box<dyn TenantPartition>, ApiError> {
-        self.active.ensure(&self.tables, tenant).await?;
+    async fn open_table(&self, tenant: &TenantId) -> Result<Box<dyn TenantPartition>, ApiError> {
         match self.tables.items(tenant) {
             Some(items) => items.open(tenant).await,
             // Deleted through another handle on the same tables since it was seen active.
             None => Err(todo_tenancy::list_not_found(tenant)),
         }
-    }
-}
-
-#[async_trait]
-impl TenantProvisioner for MemorySiloPool {
-    async fn provision(&self, tenant: &TenantId, tier: &Tier) -> Result<(), ApiError> {
-        self.tables.provision(tenant, tier).await
-    }
-
-    async fn status(&self, tenant: &TenantId) -> Result<TableStatus, ApiError> {
-        self.tables.status(tenant).await
-    }
-
-    async fn deprovision(&self, tenant: &TenantId) -> Result<(), ApiError> {
-        self.active.forget(tenant);
-        self.tables.deprovision(tenant).await
     }
 }

@@ -23,11 +23,10 @@ use std::collections::HashSet;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
-use todo_domain::{ApiError, TenantId};
+use todo_domain::{ApiError, Membership, TenantId, Timestamp, UserId};
 use todo_tenancy::list_not_found;
 
-#[cfg(doc)]
-use crate::{MembershipIndex, TenantPartitions};
+use crate::{MembershipIndex, TenantPartition, TenantPartitions};
 
 pub use dynamo::{DynamoProvisioner, SiloPool};
 pub use memory::{MemoryProvisioner, MemorySiloPool};
@@ -148,6 +147,87 @@ impl ActiveTables {
 
     fn lock(&self) -> MutexGuard<'_, HashSet<TenantId>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// What a silo pool is made of. Both silo pools ([`SiloPool`], [`MemorySiloPool`]) are
+/// one of these, and get the pool traits from it: the users' index is their index pool's,
+/// provisioning is their provisioner's, and a tenant opens only once its table is active.
+#[async_trait]
+trait Silo: Send + Sync {
+    /// The users' index: a pool that keeps only `USER#` partitions.
+    fn index(&self) -> &dyn MembershipIndex;
+
+    /// Creates, inspects and deletes the tenants' tables.
+    fn provisioner(&self) -> &dyn TenantProvisioner;
+
+    /// The tenants whose table was seen active.
+    fn active(&self) -> &ActiveTables;
+
+    /// A handle on `tenant`'s table, which is known to be active.
+    async fn open_table(&self, tenant: &TenantId) -> Result<Box<dyn TenantPartition>, ApiError>;
+}
+
+#[async_trait]
+impl<S: Silo> MembershipIndex for S {
+    async fn memberships(&self, user: &UserId) -> Result<Vec<Membership>, ApiError> {
+        self.index().memberships(user).await
+    }
+
+    async fn membership(
+        &self,
+        user: &UserId,
+        list: &TenantId,
+    ) -> Result<Option<Membership>, ApiError> {
+        self.index().membership(user, list).await
+    }
+
+    async fn put_membership(&self, user: &UserId, entry: &Membership) -> Result<(), ApiError> {
+        self.index().put_membership(user, entry).await
+    }
+
+    async fn rename_membership(
+        &self,
+        user: &UserId,
+        list: &TenantId,
+        name: &str,
+        updated_at: Timestamp,
+    ) -> Result<(), ApiError> {
+        self.index()
+            .rename_membership(user, list, name, updated_at)
+            .await
+    }
+
+    async fn remove_membership(&self, user: &UserId, list: &TenantId) -> Result<(), ApiError> {
+        self.index().remove_membership(user, list).await
+    }
+}
+
+#[async_trait]
+impl<S: Silo> TenantPartitions for S {
+    /// A handle on `tenant`'s own table; `Unavailable` (503) while the table is being
+    /// created, `NotFound` if it has none.
+    async fn open(&self, tenant: &TenantId) -> Result<Box<dyn TenantPartition>, ApiError> {
+        self.active().ensure(self.provisioner(), tenant).await?;
+        self.open_table(tenant).await
+    }
+}
+
+/// A silo's provisioning is its provisioner's; deleting a table also forgets that it was
+/// active.
+#[async_trait]
+impl<S: Silo> TenantProvisioner for S {
+    async fn provision(&self, tenant: &TenantId, tier: &Tier) -> Result<(), ApiError> {
+        self.provisioner().provision(tenant, tier).await
+    }
+
+    async fn status(&self, tenant: &TenantId) -> Result<TableStatus, ApiError> {
+        self.provisioner().status(tenant).await
+    }
+
+    async fn deprovision(&self, tenant: &TenantId) -> Result<(), ApiError> {
+        self.active().forget(tenant);
+        self.provisioner().deprovision(tenant).await
     }
 }
 
