@@ -6,13 +6,17 @@
 //! that copy with `--cloud-assembly`, and checks everything else: assets in the bootstrap
 //! bucket, the stack, its resources, the SPA's config, an idempotent second deploy, destroy.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use aws_sdk_cloudformation::config::{BehaviorVersion, Credentials, Region};
 use serde_json::Value;
 use todo_test_support::MotoDynamo;
+
+use common::{assert_exit, repo, text};
 
 const STEP00: &str = "step00_todo_single_tenant_serverless";
 const STACK: &str = "Step00TodoSingleTenantServerless";
@@ -60,27 +64,6 @@ const MOTO_LACKS: &[(&str, &str)] = &[
 /// not here): the failed run creates the handler's log group, racing the template's own
 /// log group of the same name. The BucketDeployment handler's log group is removed for that.
 const RACING_LOG_GROUP_PREFIX: &str = "CustomCDKBucketDeployment";
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the generator sits in the repository")
-        .to_owned()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn assert_exit(output: &Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        text(&output.stdout),
-        text(&output.stderr)
-    );
-}
 
 /// What installs, builds and local runs leave in a step folder.
 const NOT_SOURCES: &[&str] = &["node_modules", "cdk.out", "dist", "config.json"];

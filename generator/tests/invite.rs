@@ -3,36 +3,19 @@
 //! "deployed" stack (moto's CloudFormation cannot create a user pool, so the stack only
 //! publishes the id of a pool created directly as its `UserPoolId` output).
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
 use todo_test_support::{COGNITO_REGION, MotoCognito};
 
+use common::{assert_exit, repo, text};
+
 const STEP01: &str = "step01_todo_single_tenant_auth";
 const STACK01: &str = "Step01TodoSingleTenantAuth";
 const STEP02: &str = "step02_todo_multi_tenant";
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the generator sits in the repository")
-        .to_owned()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn assert_exit(output: &Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        text(&output.stdout),
-        text(&output.stderr)
-    );
-}
 
 /// Runs stepgen on `out` (a `generated/` folder) with dummy credentials, never a real account.
 fn stepgen(out: &Path, args: &[&str]) -> Output {
