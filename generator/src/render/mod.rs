@@ -10,7 +10,7 @@ mod view;
 pub use tree::{FileTree, GeneratedFile};
 pub use view::StepView;
 
-use crate::model::{Course, Packaging, StepSpec, Tenancy};
+use crate::model::{Course, Packaging, StepSpec};
 
 /// A step whose features need templates that are not written yet.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,7 +34,6 @@ const RENDERED_FLAGS: &[&str] = &["signup", "sharing", "tenant_claims", "meterin
 fn check_supported(step: &StepSpec) -> Result<(), NotRendered> {
     let f = &step.features;
     let unsupported = [
-        (f.tenancy == Tenancy::Silo).then(|| format!("tenancy: {}", f.tenancy)),
         (f.packaging != Packaging::Zip).then(|| format!("packaging: {}", f.packaging)),
     ]
     .into_iter()

@@ -36,6 +36,8 @@ pub struct StepView<'a> {
     pub tenant_claims: bool,
     /// Every request is metered per list and rolled up to the list's owner.
     pub metering: bool,
+    /// Each tenant (list) has a DynamoDB table of its own (the silo model), created with it.
+    pub silo: bool,
 }
 
 impl<'a> StepView<'a> {
@@ -63,6 +65,7 @@ impl<'a> StepView<'a> {
             sharing: step.features.sharing,
             tenant_claims: step.features.tenant_claims,
             metering: step.features.metering,
+            silo: step.features.tenancy == Tenancy::Silo,
         }
     }
 }

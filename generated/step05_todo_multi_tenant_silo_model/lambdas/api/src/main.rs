@@ -1,0 +1,28 @@
+//! The API Lambda of step05: the todo REST API on DynamoDB, many lists per signed-in user, each list a tenant of one shared table (the pool model), shared with other users by email, each request metered and billed to the list's owner.
+//!
+//! Everything interesting lives in the runtime crates; this entry point only wires them.
+//! The same binary serves locally when it is not running in Lambda (see `todo_api::host`).
+
+use std::sync::Arc;
+
+use todo_api::{AppState, AuthConfig, CognitoDirectory, Config, TokenVerifier, host, router};
+use todo_api::{DynamoUsageStore, metrics_namespace_from_env};
+use todo_storage::DynamoPool;
+
+#[tokio::main]
+async fn main() -> Result<(), host::Error> {
+    host::init_tracing();
+    let config = Config::from_env()?;
+    let verifier = TokenVerifier::new(AuthConfig::from_env()?)?;
+    let aws = host::aws_config().await;
+    // Each tenant's items are reached with credentials scoped to that tenant (TENANT_ROLE_ARN).
+    let pool = DynamoPool::from_env(&aws, &config.table_name)?;
+    // Every request prints one CloudWatch EMF line (metrics per list and owner, in
+    // METRICS_NAMESPACE) and is added to its owner's daily usage in the same table.
+    let usage = DynamoUsageStore::new(&aws, &config.table_name);
+    let state = AppState::pool(Arc::new(pool), verifier)
+        .with_sharing(Arc::new(CognitoDirectory::from_env(&aws)?))
+        .with_tenant_claims()
+        .with_metering(Arc::new(usage), metrics_namespace_from_env()?);
+    host::run(router(state, &config.allowed_origin), config.port).await
+}

@@ -1,0 +1,69 @@
+// The step's stack: the SPA on CloudFront, the REST API on API Gateway and a Rust Lambda, the
+// todos in DynamoDB, the users in Cognito (a trigger writes their tenant ids into their tokens),
+// usage by tenant in CloudWatch. Each construct owns one concern; this file only wires them together.
+import * as path from 'node:path';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { Api } from './api';
+import { Auth } from './auth';
+import { Data } from './data';
+import { Metering } from './metering';
+import { TenantClaims } from './tenant-claims';
+import { Web } from './web';
+
+/** This step's folder: the Lambda crates and the SPA sit beside the CDK app. */
+const STEP_DIR = path.join(import.meta.dirname, '..');
+
+export interface TodoStackProps extends StackProps {
+  /** The CPU the Lambdas are compiled for and run on. */
+  readonly architecture: lambda.Architecture;
+}
+
+export class TodoStack extends Stack {
+  constructor(scope: Construct, id: string, props: TodoStackProps) {
+    super(scope, id, props);
+
+    const data = new Data(this, 'Data');
+    const tenantClaims = new TenantClaims(this, 'TenantClaims', {
+      table: data.table,
+      crateDir: path.join(STEP_DIR, 'lambdas', 'token'),
+      binaryName: 'step05-token',
+      architecture: props.architecture,
+    });
+    const auth = new Auth(this, 'Auth', { preTokenGeneration: tenantClaims.trigger.function });
+    // One namespace per deployed stack, so steps deployed side by side keep their metrics apart.
+    const metricsNamespace = `TodoSaaS/${this.stackName}`;
+    const web = new Web(this, 'Web', { spaDir: path.join(STEP_DIR, 'web') });
+    const api = new Api(this, 'Api', {
+      table: data.table,
+      allowedOrigin: web.url,
+      crateDir: path.join(STEP_DIR, 'lambdas', 'api'),
+      binaryName: 'step05-api',
+      architecture: props.architecture,
+      userPool: auth.userPool,
+      userPoolClient: auth.client,
+      metricsNamespace,
+    });
+    const metering = new Metering(this, 'Metering', {
+      namespace: metricsNamespace,
+      apiLogGroup: api.handler.function.logGroup,
+    });
+    web.publish({
+      apiUrl: api.url,
+      auth: {
+        region: this.region,
+        userPoolId: auth.userPool.userPoolId,
+        userPoolClientId: auth.client.userPoolClientId,
+        flow: 'USER_SRP_AUTH',
+      },
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the REST API' });
+    new CfnOutput(this, 'SiteUrl', { value: web.url, description: 'Open this in a browser' });
+    new CfnOutput(this, 'TableName', { value: data.table.tableName, description: 'DynamoDB table of todos' });
+    new CfnOutput(this, 'UserPoolId', { value: auth.userPool.userPoolId, description: 'Cognito user pool of the users' });
+    new CfnOutput(this, 'UserPoolClientId', { value: auth.client.userPoolClientId, description: "The SPA's app client" });
+    new CfnOutput(this, 'DashboardUrl', { value: metering.dashboardUrl, description: 'CloudWatch dashboard of usage by tenant' });
+  }
+}
