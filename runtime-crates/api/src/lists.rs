@@ -15,6 +15,12 @@
 //! the token does not name (joined after sign-in, or left out by the claim's bound) takes
 //! the step03 path.
 //!
+//! In the silo model (step05) each list has a table of its own, created with the list. The
+//! owner's index entry says `preparing` until the table is active; the first request that
+//! finds it active ([`activate`]) writes the list's record and owner into it and marks the
+//! entry ready. Until then the list's routes answer 503 with `Retry-After`, so an early
+//! write is refused with a retryable error rather than lost.
+//!
 //! Writes that touch both the partition and the index are ordered so that a failure
 //! half-way never gives anyone access they should not have, and retrying finishes the job:
 //! access is granted last (the index entry is written after the partition's items) and
@@ -32,10 +38,11 @@ use todo_auth::Caller;
 use todo_claims::TenantClaims;
 use todo_directory::UserDirectory;
 use todo_domain::{
-    AddMemberRequest, ApiError, CreateTodoRequest, ListNameRequest, ListRecord, Member, Membership,
-    Role, TenantId, Timestamp, UpdateListTodoRequest, VersionedTodo,
+    AddMemberRequest, ApiError, CreateTodoRequest, ListNameRequest, ListRecord, ListStatus, Member,
+    Membership, Role, TenantId, Timestamp, UpdateListTodoRequest, UserId, VersionedTodo,
 };
-use todo_storage::{PoolStore, TenantPartition};
+use todo_storage::silo::table_preparing;
+use todo_storage::{PoolStore, TenantPartition, TenantProvisioner, Tier};
 use todo_tenancy::{Action, TenantContext, caller_user_id};
 
 use crate::HttpError;
@@ -45,10 +52,19 @@ use crate::extract::{JsonBody, TodoIdParam, UserIdParam, VersionQuery, path_para
 #[derive(Clone)]
 pub(crate) struct PoolState {
     pub(crate) pool: Arc<dyn PoolStore>,
+    /// `Some` in the silo model (step05): each list's table, created and deleted with it.
+    pub(crate) silo: Option<SiloTables>,
     /// `Some` when lists can be shared (step03): the member routes exist.
     pub(crate) directory: Option<Arc<dyn UserDirectory>>,
     /// Whether the tokens' `tenants` claims are used to reach a list (step04).
     pub(crate) tenant_claims: bool,
+}
+
+/// Who creates and deletes the lists' tables in the silo model, and with what maximums.
+#[derive(Clone)]
+pub(crate) struct SiloTables {
+    pub(crate) tables: Arc<dyn TenantProvisioner>,
+    pub(crate) tier: Tier,
 }
 
 /// The list routes, with the member routes when sharing is on.
@@ -84,6 +100,9 @@ pub struct ListView {
     pub role: Role,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Sent only while the list is `preparing` (step05); absent means ready.
+    #[serde(default, skip_serializing_if = "ListStatus::is_ready")]
+    pub status: ListStatus,
 }
 
 impl ListView {
@@ -94,6 +113,7 @@ impl ListView {
             role,
             created_at: list.created_at,
             updated_at: list.updated_at,
+            status: ListStatus::Ready,
         }
     }
 }
@@ -106,6 +126,7 @@ impl From<Membership> for ListView {
             role: entry.role,
             created_at: entry.created_at,
             updated_at: entry.updated_at,
+            status: entry.status,
         }
     }
 }
@@ -149,8 +170,8 @@ impl FromRequestParts<PoolState> for ListAccess {
         parts: &mut Parts,
         state: &PoolState,
     ) -> Result<Self, Self::Rejection> {
-        let caller = signed_in(parts)?;
-        let user = caller_user_id(caller)?;
+        let caller = signed_in(parts)?.clone();
+        let user = caller_user_id(&caller)?;
         let claims = if state.tenant_claims {
             TenantClaims::parse(
                 caller.tenants.as_deref(),
@@ -162,20 +183,28 @@ impl FromRequestParts<PoolState> for ListAccess {
         let tenant = TenantId::parse_list_id(&path_param(parts, "listId").await?)?;
         let named_by_token = claims.is_some_and(|claims| claims.contains(&tenant));
         tracing::debug!(%tenant, named_by_token, "list access");
-        let (entry, partition) = if named_by_token {
+        let (entry, opened) = if named_by_token {
             // The token vouches for the tenant: reach its partition while the index confirms.
-            let (entry, partition) = tokio::try_join!(
+            let (entry, opened) = tokio::join!(
                 state.pool.membership(&user, &tenant),
                 state.pool.open(&tenant)
-            )?;
-            (entry, Some(partition))
+            );
+            (entry?, Some(opened))
         } else {
             (state.pool.membership(&user, &tenant).await?, None)
         };
+        let entry = match entry {
+            Some(entry) if !entry.status.is_ready() => {
+                Some(activate(state, &user, &caller, entry).await?)
+            }
+            other => other,
+        };
         let context = TenantContext::resolve(user, tenant, entry)?;
-        let partition = match partition {
-            Some(partition) => partition,
-            None => state.pool.open(context.tenant()).await?,
+        // An early open that failed (a table still being created) is tried again, now that
+        // the caller is known to have access.
+        let partition = match opened {
+            Some(Ok(partition)) => partition,
+            _ => state.pool.open(context.tenant()).await?,
         };
         let access = Self { context, partition };
         crate::metered::attribute(parts, &access.context, access.partition.as_ref()).await;
@@ -197,10 +226,79 @@ async fn list_lists(
     Extension(caller): Extension<Caller>,
 ) -> Result<Json<Lists>, HttpError> {
     let user = caller_user_id(&caller)?;
-    let entries = state.pool.memberships(&user).await?;
-    Ok(Json(Lists {
-        lists: entries.into_iter().map(ListView::from).collect(),
-    }))
+    let mut lists = Vec::new();
+    for entry in state.pool.memberships(&user).await? {
+        let entry = if entry.status.is_ready() {
+            entry
+        } else {
+            // Shown as preparing while its table is still being created.
+            match activate(&state, &user, &caller, entry.clone()).await {
+                Err(ApiError::Unavailable { .. }) => entry,
+                ready => ready?,
+            }
+        };
+        lists.push(ListView::from(entry));
+    }
+    Ok(Json(Lists { lists }))
+}
+
+/// Makes a silo list whose owner's entry says `preparing` ready, if its table is active:
+/// the list's record and owner go into the table, then the entry is marked ready. While
+/// the table is being created, the answer is 503 with `Retry-After`. Idempotent, and safe
+/// to run twice at once (two requests of the SPA): the second write of the list finds the
+/// first one's.
+async fn activate(
+    state: &PoolState,
+    owner: &UserId,
+    caller: &Caller,
+    entry: Membership,
+) -> Result<Membership, ApiError> {
+    let tenant = entry.list_id.clone();
+    let Some(silo) = &state.silo else {
+        return Err(ApiError::internal(format!(
+            "list {tenant} is preparing, but lists have no tables of their own here"
+        )));
+    };
+    if entry.role != Role::Owner {
+        return Err(ApiError::internal(format!(
+            "a member's entry for list {tenant} is preparing; only the owner's can be"
+        )));
+    }
+    let partition = match state.pool.open(&tenant).await {
+        Ok(partition) => partition,
+        // The table is gone (deleted behind the API's back): ask for it again.
+        Err(ApiError::NotFound(_)) => {
+            silo.tables.provision(&tenant, &silo.tier).await?;
+            return Err(table_preparing(&tenant));
+        }
+        Err(other) => return Err(other),
+    };
+    let list = entry.list_record(owner.clone());
+    if let Err(error) = partition
+        .create_list(&list, &owner_record(owner, caller))
+        .await
+    {
+        // Written by a request that activated the list at the same time.
+        if partition.list(&tenant).await.is_err() {
+            return Err(error);
+        }
+    }
+    let ready = Membership {
+        status: ListStatus::Ready,
+        ..entry
+    };
+    state.pool.put_membership(owner, &ready).await?;
+    tracing::info!(%tenant, "list ready");
+    Ok(ready)
+}
+
+/// The owner's member record in their list.
+fn owner_record(owner: &UserId, caller: &Caller) -> Member {
+    Member {
+        user_id: owner.clone(),
+        email: caller.email.clone().unwrap_or_default(),
+        role: Role::Owner,
+    }
 }
 
 async fn create_list(
@@ -211,20 +309,33 @@ async fn create_list(
     let name = request.validate()?;
     let owner = caller_user_id(&caller)?;
     let list = ListRecord::create(name, owner.clone());
-    let member = Member {
-        user_id: owner.clone(),
-        email: caller.email.clone().unwrap_or_default(),
-        role: Role::Owner,
-    };
+    todo_metering::attribute_to_list(&list.id, &owner);
+    if let Some(silo) = &state.silo {
+        // A table of its own first; the owner's entry says `preparing` until it is active.
+        silo.tables.provision(&list.id, &silo.tier).await?;
+        let entry = Membership {
+            status: ListStatus::Preparing,
+            ..Membership::of(&list, Role::Owner)
+        };
+        state.pool.put_membership(&owner, &entry).await?;
+        return match activate(&state, &owner, &caller, entry.clone()).await {
+            Ok(ready) => Ok((StatusCode::CREATED, Json(ListView::from(ready)))),
+            Err(ApiError::Unavailable { .. }) => {
+                Ok((StatusCode::ACCEPTED, Json(ListView::from(entry))))
+            }
+            Err(other) => Err(HttpError(other)),
+        };
+    }
     // A brand-new tenant: the caller owns it by creating it. Its items first, then the
     // index entry that makes it visible.
     let partition = state.pool.open(&list.id).await?;
-    partition.create_list(&list, &member).await?;
+    partition
+        .create_list(&list, &owner_record(&owner, &caller))
+        .await?;
     state
         .pool
         .put_membership(&owner, &Membership::of(&list, Role::Owner))
         .await?;
-    todo_metering::attribute_to_list(&list.id, &owner);
     Ok((StatusCode::CREATED, Json(ListView::new(list, Role::Owner))))
 }
 
@@ -269,7 +380,11 @@ async fn delete_list(
                 .await?;
         }
     }
-    access.partition.delete_partition(tenant).await?;
+    match &state.silo {
+        // The table goes, and everything in it.
+        Some(silo) => silo.tables.deprovision(tenant).await?,
+        None => access.partition.delete_partition(tenant).await?,
+    }
     todo_metering::list_deleted();
     state
         .pool

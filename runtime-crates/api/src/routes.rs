@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -13,12 +13,12 @@ use todo_auth::TokenVerifier;
 use todo_directory::UserDirectory;
 use todo_domain::{ApiError, CreateTodoRequest, TenantId, Todo, UpdateTodoRequest};
 use todo_metering::{EmfSink, UsageStore};
-use todo_storage::{PoolStore, TodoStore};
+use todo_storage::{PoolStore, SiloStore, Tier, TodoStore};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::extract::{JsonBody, MAX_BODY_BYTES, TodoIdPath};
-use crate::lists::{self, PoolState};
+use crate::lists::{self, PoolState, SiloTables};
 use crate::metered::{Metering, meter_request};
 use crate::sign_in::require_caller;
 use crate::usage::{self, UsageState};
@@ -30,8 +30,9 @@ use crate::{AllowedOrigin, HttpError};
 /// - [`AppState::pool`] (step02): `/lists`, each list a tenant, in the pool model; sign-in
 ///   always required.
 /// - [`AppState::with_sharing`] (step03): adds `/lists/{listId}/members`.
-/// - [`AppState::with_tenant_claims`] (step04): lists named in the token's `tenants` claim
-///   are reached through the caller's member record instead of their index entry.
+/// - [`AppState::with_tenant_claims`] (step04): a list named in the token's `tenants` claim
+///   has its partition opened while the caller's index entry is read.
+/// - [`AppState::silo`] (step05): the same routes, each list in a table of its own.
 #[derive(Clone)]
 pub struct AppState {
     routes: Routes,
@@ -75,12 +76,29 @@ impl AppState {
         Self {
             routes: Routes::Pool(PoolState {
                 pool,
+                silo: None,
                 directory: None,
                 tenant_claims: false,
             }),
             sign_in: Some(verifier),
             metering: None,
         }
+    }
+
+    /// State for a multi-tenant step in the silo model: the routes of [`Self::pool`], but
+    /// each list lives in a table of its own, which `store` creates (with `tier`'s
+    /// throughput maximums) when the list is created and deletes with the list. A new list
+    /// is `preparing` until its table is active: `POST /lists` answers 202 and the list's
+    /// routes 503 with `Retry-After` meanwhile.
+    pub fn silo(store: Arc<dyn SiloStore>, tier: Tier, verifier: TokenVerifier) -> Self {
+        let mut state = Self::pool(store.clone(), verifier);
+        if let Routes::Pool(pool) = &mut state.routes {
+            pool.silo = Some(SiloTables {
+                tables: store,
+                tier,
+            });
+        }
+        state
     }
 
     /// The same multi-tenant state with sharing: a list's owner adds members by email
@@ -95,11 +113,9 @@ impl AppState {
     }
 
     /// The same multi-tenant state, reading the `tenants` claim that step04's
-    /// pre-token-generation trigger writes into ID tokens: a list the token names is
-    /// authorized by the caller's member record in the list's own partition (one GetItem
-    /// with the tenant's scoped credentials, which also confirms a member removed since the
-    /// token was issued is gone); any other list by the caller's index entry, as without
-    /// claims. Has no effect on a single-tenant state.
+    /// pre-token-generation trigger writes into ID tokens: a list the token names has its
+    /// partition opened while the caller's index entry is read, instead of after. The index
+    /// entry decides access either way. Has no effect on a single-tenant state.
     #[must_use]
     pub fn with_tenant_claims(mut self) -> Self {
         if let Routes::Pool(pool) = &mut self.routes {
@@ -231,6 +247,8 @@ fn cors(allowed_origin: &AllowedOrigin) -> CorsLayer {
         // `authorization` carries the ID token once a step has sign-in; allowing it in step00
         // too keeps every step's CORS identical.
         .allow_headers([CONTENT_TYPE, AUTHORIZATION])
+        // How long to wait before retrying a 503 (a silo list being prepared).
+        .expose_headers([RETRY_AFTER])
 }
 
 async fn health() -> Json<serde_json::Value> {

@@ -1,5 +1,6 @@
-//! The multi-tenant API (step02's lists, step03's sharing) on `MemoryPool` and
-//! `MemoryDirectory`, with tokens signed by todo-test-support's test keys.
+//! The multi-tenant API (step02's lists, step03's sharing, step05's silo) on `MemoryPool`,
+//! `MemorySiloPool` and `MemoryDirectory`, with tokens signed by todo-test-support's test
+//! keys.
 
 mod common;
 
@@ -9,9 +10,10 @@ use axum::http::{Method, StatusCode};
 use common::Api;
 use common::lists::{self, User};
 use serde_json::json;
+use todo_api::ListView;
 use todo_api::{AllowedOrigin, AppState, AuthConfig, MemoryDirectory, TokenVerifier};
-use todo_domain::UserId;
-use todo_storage::MemoryPool;
+use todo_domain::{ListStatus, UserId};
+use todo_storage::{MemoryPool, MemoryProvisioner, MemorySiloPool, Tier};
 use todo_test_support::tokens::{CLIENT_ID, JwksServer, POOL_ID, REGION, TestKey, id_claims};
 
 /// The test pool's key and JWKS, and three registered users.
@@ -62,6 +64,13 @@ impl World {
         let state = AppState::pool(self.pool.clone(), self.verifier.clone())
             .with_sharing(self.directory.clone());
         assert!(state.shares_lists());
+        Api::from_state(state, &AllowedOrigin::Any)
+    }
+
+    /// Step05's state: step03's, each list in a table of its own in `silo`.
+    fn step05(&self, silo: &Arc<MemorySiloPool>) -> Api {
+        let state = AppState::silo(silo.clone(), Tier::STANDARD, self.verifier.clone())
+            .with_sharing(self.directory.clone());
         Api::from_state(state, &AllowedOrigin::Any)
     }
 
@@ -189,4 +198,147 @@ async fn step03_concurrent_edits_conflict() {
         lists::Writes::Serialized,
     )
     .await;
+}
+
+#[tokio::test]
+async fn step05_the_isolation_suite_passes_unchanged() {
+    let world = World::start().await;
+    // Each part of the suite on a fresh silo, as the earlier steps run them in fresh worlds.
+    let fresh = || {
+        let silo = Arc::new(MemorySiloPool::new());
+        let api = world.step05(&silo);
+        (silo, [0, 1, 2].map(|n| world.user(&api, n)))
+    };
+
+    let (silo, [owner, _, outsider]) = fresh();
+    lists::lists_lifecycle(&owner).await;
+    lists::bad_input_is_a_4xx(&outsider).await;
+    let remaining = lists::lists_of(&owner).await.len() + lists::lists_of(&outsider).await.len();
+    assert_eq!(silo.tables().table_count(), remaining, "one table per list");
+
+    let (_, [owner, _, outsider]) = fresh();
+    lists::outsider_is_refused_everywhere(&owner, &outsider).await;
+
+    let (silo, [owner, member, outsider]) = fresh();
+    lists::sharing_rules(&owner, &member, &outsider).await;
+    let remaining = lists::lists_of(&owner).await;
+    assert_eq!(
+        silo.tables().table_count(),
+        remaining.len(),
+        "deleted lists' tables are gone"
+    );
+    for list in &remaining {
+        assert_eq!(silo.tables().tier(&list.id), Some(Tier::STANDARD));
+    }
+}
+
+#[tokio::test]
+async fn step05_a_new_list_is_preparing_until_its_table_is_active() {
+    let world = World::start().await;
+    // Tables stay "creating" until the test says AWS is done.
+    let silo = Arc::new(MemorySiloPool::with_tables(
+        MemoryProvisioner::new().with_preparing_calls(u32::MAX),
+    ));
+    let api = world.step05(&silo);
+    let [owner, _, outsider] = [0, 1, 2].map(|n| world.user(&api, n));
+
+    let created = owner
+        .api
+        .json(Method::POST, "/lists", json!({ "name": "Groceries" }))
+        .await;
+    assert_eq!(created.json()["status"], "preparing");
+    let list: ListView = created.body(StatusCode::ACCEPTED);
+    assert_eq!(
+        silo.tables().table_count(),
+        1,
+        "its table is requested at once"
+    );
+    assert_eq!(
+        lists::lists_of(&owner).await,
+        std::slice::from_ref(&list),
+        "listed as preparing"
+    );
+
+    // Every route of the list is a retryable 503 for its owner: an early write is refused,
+    // never lost. Someone else still learns nothing.
+    let todo_id = "0190b8a4-7f3e-7c4d-9a1b-2c3d4e5f6a7b";
+    for (method, path, body) in lists::every_list_route(&list, todo_id, USERS[1].1) {
+        let path = path.replace(lists::list_owner_placeholder(), &owner.id);
+        let reply = lists::send(&owner.api, method.clone(), &path, body.clone()).await;
+        reply.assert_error(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+        assert_eq!(reply.headers["retry-after"], "2", "{method} {path}");
+        let message = reply.json()["message"].as_str().unwrap().to_owned();
+        assert!(message.contains("is being prepared; try again in a few seconds"));
+        lists::send(&outsider.api, method.clone(), &path, body)
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "not_found");
+    }
+    assert_eq!(silo.item_count(), 1, "nothing but the owner's index entry");
+
+    // AWS finishes: the next request activates the list, and the early write can be retried.
+    silo.tables().finish_preparing();
+    let todo = lists::create_todo(&owner, &list, "milk").await;
+    assert_eq!(lists::todos_of(&owner, &list).await, [todo]);
+    let ready = lists::lists_of(&owner).await;
+    assert_eq!(ready.len(), 1);
+    assert_eq!(ready[0].status, ListStatus::Ready);
+    let listed = owner.api.call(Method::GET, "/lists").await.json();
+    assert!(listed["lists"][0].get("status").is_none(), "{listed}");
+    let members = owner
+        .api
+        .call(Method::GET, &format!("/lists/{}/members", list.id))
+        .await
+        .json();
+    assert_eq!(
+        members["members"][0]["email"], USERS[0].1,
+        "the owner is on it"
+    );
+}
+
+#[tokio::test]
+async fn step05_the_list_in_get_lists_becomes_ready_once_its_table_is_active() {
+    let world = World::start().await;
+    let silo = Arc::new(MemorySiloPool::with_tables(
+        MemoryProvisioner::new().with_preparing_calls(u32::MAX),
+    ));
+    let api = world.step05(&silo);
+    let owner = world.user(&api, 0);
+    let list: ListView = owner
+        .api
+        .json(Method::POST, "/lists", json!({ "name": "Later" }))
+        .await
+        .body(StatusCode::ACCEPTED);
+    silo.tables().finish_preparing();
+    let listed = lists::lists_of(&owner).await;
+    assert_eq!(
+        (listed[0].id.clone(), listed[0].status),
+        (list.id.clone(), ListStatus::Ready)
+    );
+    // Activated by GET /lists: the list's record is in its table.
+    let view: ListView = owner
+        .api
+        .call(Method::GET, &format!("/lists/{}", list.id))
+        .await
+        .body(StatusCode::OK);
+    assert_eq!(view.name, "Later");
+}
+
+#[tokio::test]
+async fn step05_a_list_ready_at_once_is_created_and_deleting_it_deletes_its_table() {
+    let world = World::start().await;
+    let silo = Arc::new(MemorySiloPool::new());
+    let api = world.step05(&silo);
+    let owner = world.user(&api, 0);
+    let list = lists::create_list(&owner, "Now").await;
+    assert_eq!(list.status, ListStatus::Ready);
+    lists::create_todo(&owner, &list, "a").await;
+    assert_eq!(silo.tables().table_count(), 1);
+    let deleted = owner
+        .api
+        .call(Method::DELETE, &format!("/lists/{}", list.id))
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    assert_eq!(silo.tables().table_count(), 0, "its table is gone");
+    assert_eq!(silo.item_count(), 0, "and every index entry");
+    assert!(lists::lists_of(&owner).await.is_empty());
 }

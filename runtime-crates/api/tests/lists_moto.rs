@@ -1,5 +1,5 @@
-//! The isolation suite on emulated AWS, configured as the local runner configures step02
-//! and step03: real Cognito users signing in on moto and calling the router with their ID
+//! The isolation suite on emulated AWS, configured as the local runner configures step02,
+//! step03 and step05 (a table per list): real Cognito users signing in on moto and calling the router with their ID
 //! tokens; lists in DynamoDB served by moto, each tenant's items reached through a client
 //! with credentials from STS AssumeRole (moto's STS; moto does not enforce the session
 //! policy, so the API's own authorization and the handles' scope checks are what is
@@ -15,10 +15,11 @@ use common::Api;
 use common::lists::{self, User};
 use todo_api::{AllowedOrigin, AppState, AuthConfig, TokenVerifier};
 use todo_directory::CognitoDirectory;
-use todo_storage::DynamoPool;
+use todo_storage::{DynamoPool, SiloPool, Tier};
 use todo_test_support::{COGNITO_REGION, MotoCognito, MotoDynamo, TABLE_NAME, TENANT_ROLE_ARN};
 
 const PASSWORD: &str = "Correct-Horse-Battery-9";
+const TENANT_TABLE_PREFIX: &str = "Step05TodoMultiTenantSiloModel-tenant-";
 const EMAILS: [&str; 3] = [
     "alice@example.com",
     "bob@example.com",
@@ -53,6 +54,7 @@ impl Aws {
             ("COGNITO_USER_POOL_ID", pool_id),
             ("COGNITO_CLIENT_ID", client_id),
             ("TENANT_ROLE_ARN", TENANT_ROLE_ARN.to_owned()),
+            ("TENANT_TABLE_PREFIX", TENANT_TABLE_PREFIX.to_owned()),
         ]);
         Self {
             cognito,
@@ -79,6 +81,27 @@ impl Aws {
         let directory =
             CognitoDirectory::from_lookup(&self.cognito.sdk_config(), self.lookup()).unwrap();
         self.step02().with_sharing(Arc::new(directory))
+    }
+
+    /// Step05's state: step03's, each list in a table of its own.
+    fn step05(&self) -> AppState {
+        let verifier = TokenVerifier::new(AuthConfig::from_lookup(self.lookup()).unwrap()).unwrap();
+        let silo =
+            SiloPool::from_lookup(&self.dynamo.sdk_config(), TABLE_NAME, self.lookup()).unwrap();
+        let directory =
+            CognitoDirectory::from_lookup(&self.cognito.sdk_config(), self.lookup()).unwrap();
+        AppState::silo(Arc::new(silo), Tier::STANDARD, verifier).with_sharing(Arc::new(directory))
+    }
+
+    /// The names of the tenant tables that exist.
+    async fn tenant_tables(&self) -> Vec<String> {
+        let names = self.dynamo.client().list_tables().send().await.unwrap();
+        names
+            .table_names()
+            .iter()
+            .filter(|name| name.starts_with(TENANT_TABLE_PREFIX))
+            .cloned()
+            .collect()
     }
 
     fn user(&self, api: &Api, n: usize) -> User {
@@ -151,4 +174,65 @@ async fn step03_concurrent_edits_on_aws() {
         lists::Writes::MayInterleave,
     )
     .await;
+}
+
+#[tokio::test]
+async fn step05_isolation_on_aws() {
+    let aws = Aws::start().await;
+    let api = Api::from_state(aws.step05(), &AllowedOrigin::Any);
+    let [alice, _, mallory] = [0, 1, 2].map(|n| aws.user(&api, n));
+    lists::lists_lifecycle(&alice).await;
+    lists::outsider_is_refused_everywhere(&alice, &mallory).await;
+    lists::bad_input_is_a_4xx(&mallory).await;
+    // moto creates tables ACTIVE at once, so every list was ready when created.
+    let mut expected = Vec::new();
+    for user in [&alice, &mallory] {
+        for list in lists::lists_of(user).await {
+            expected.push(format!("{TENANT_TABLE_PREFIX}{}", list.id));
+        }
+    }
+    expected.sort();
+    assert_eq!(
+        aws.tenant_tables().await,
+        expected,
+        "a table per list, no more"
+    );
+}
+
+#[tokio::test]
+async fn step05_each_list_in_its_own_table_on_aws() {
+    let aws = Aws::start().await;
+    let api = Api::from_state(aws.step05(), &AllowedOrigin::Any);
+    let [alice, bob, mallory] = [0, 1, 2].map(|n| aws.user(&api, n));
+    let deleted = lists::sharing_rules(&alice, &bob, &mallory).await;
+    let remaining = lists::lists_of(&alice).await;
+    let tables = aws.tenant_tables().await;
+    assert!(
+        !tables.contains(&format!("{TENANT_TABLE_PREFIX}{}", deleted.id)),
+        "deleting a list deletes its table: {tables:?}"
+    );
+    assert_eq!(tables.len(), remaining.len());
+    // The tenant's items are in its own table; the control table keeps only the index.
+    let list = &remaining[0];
+    let own = aws
+        .dynamo
+        .client()
+        .query()
+        .table_name(format!("{TENANT_TABLE_PREFIX}{}", list.id))
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(":pk", AttributeValue::S(format!("TENANT#{}", list.id)))
+        .send()
+        .await
+        .unwrap();
+    assert!(own.count() >= 2, "the list record and its owner at least");
+    assert!(
+        aws.partition(&format!("TENANT#{}", list.id))
+            .await
+            .is_empty()
+    );
+    assert!(
+        !aws.partition(&format!("USER#{}", alice.id))
+            .await
+            .is_empty()
+    );
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::{Value, json};
 use todo_claims::{MAX_TOKEN_TENANTS, TokenTrigger, TriggerError};
-use todo_domain::{ApiError, Membership, Role, TenantId, Timestamp, UserId};
+use todo_domain::{ApiError, ListStatus, Membership, Role, TenantId, Timestamp, UserId};
 use todo_storage::{MembershipIndex, MemoryPool};
 
 const SUB: &str = "0190b8a4-0000-7000-8000-00000000a11c";
@@ -31,6 +31,7 @@ fn entry(list: &str, role: Role) -> Membership {
         role,
         created_at: Timestamp::now(),
         updated_at: Timestamp::now(),
+        status: ListStatus::Ready,
     }
 }
 

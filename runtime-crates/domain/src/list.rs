@@ -206,6 +206,24 @@ pub struct Member {
     pub role: Role,
 }
 
+/// Whether a list can be used yet. Only the silo model (step05) has lists that are not:
+/// their own table is created with them and takes a few seconds to become active.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ListStatus {
+    #[default]
+    Ready,
+    /// The list's storage is being created; its routes answer 503 until it is ready.
+    Preparing,
+}
+
+impl ListStatus {
+    /// Whether the list can be used.
+    pub fn is_ready(&self) -> bool {
+        *self == Self::Ready
+    }
+}
+
 /// One entry of a user's list index: which list, what they are on it, and a copy of the
 /// list's name and times, so that a user's lists can be shown from the index alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,10 +233,12 @@ pub struct Membership {
     pub role: Role,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// `Preparing` only on the owner's entry of a silo list whose table is not active yet.
+    pub status: ListStatus,
 }
 
 impl Membership {
-    /// The entry for a user who is `role` on `list`.
+    /// The entry for a user who is `role` on `list`, which is ready.
     pub fn of(list: &ListRecord, role: Role) -> Self {
         Self {
             list_id: list.id.clone(),
@@ -226,6 +246,18 @@ impl Membership {
             role,
             created_at: list.created_at,
             updated_at: list.updated_at,
+            status: ListStatus::Ready,
+        }
+    }
+
+    /// The list this entry copies, owned by `owner`.
+    pub fn list_record(&self, owner: UserId) -> ListRecord {
+        ListRecord {
+            id: self.list_id.clone(),
+            name: self.name.clone(),
+            owner,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
         }
     }
 }

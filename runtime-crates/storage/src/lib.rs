@@ -19,8 +19,8 @@ pub use pool::{
     DynamoPool, MembershipIndex, MemoryPool, PoolStore, TenantPartition, TenantPartitions,
 };
 pub use silo::{
-    DynamoProvisioner, MemoryProvisioner, MemorySiloPool, SiloPool, TableStatus, TenantProvisioner,
-    Tier,
+    DynamoProvisioner, MemoryProvisioner, MemorySiloPool, SiloPool, SiloStore, TableStatus,
+    TenantProvisioner, Tier,
 };
 
 /// Storage for todos, shared by every request (so it is `Send + Sync` and used behind `Arc`).

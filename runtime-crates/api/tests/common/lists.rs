@@ -339,14 +339,15 @@ pub async fn bad_input_is_a_4xx(user: &User) {
         .assert_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
 }
 
-/// Every route of one list, with a request that would succeed for its owner.
-fn every_list_route(
+/// Every route of one list, with a request that would succeed for its owner if `todo_id`
+/// is one of its todos.
+pub fn every_list_route(
     list: &ListView,
-    todo: &VersionedTodo,
+    todo_id: &str,
     someone: &str,
 ) -> Vec<(Method, String, Option<Value>)> {
     let list_path = format!("/lists/{}", list.id);
-    let todo_path = format!("{list_path}/todos/{}", todo.todo.id);
+    let todo_path = format!("{list_path}/todos/{todo_id}");
     vec![
         (Method::GET, list_path.clone(), None),
         (
@@ -396,11 +397,11 @@ fn every_list_route(
 }
 
 /// Replaced by the owner's id in [`outsider_is_refused_everywhere`].
-fn list_owner_placeholder() -> &'static str {
+pub fn list_owner_placeholder() -> &'static str {
     "OWNER"
 }
 
-async fn send(api: &Api, method: Method, path: &str, body: Option<Value>) -> Reply {
+pub async fn send(api: &Api, method: Method, path: &str, body: Option<Value>) -> Reply {
     match body {
         Some(body) => api.json(method, path, body).await,
         None => api.call(method, path).await,
@@ -412,7 +413,8 @@ async fn send(api: &Api, method: Method, path: &str, body: Option<Value>) -> Rep
 pub async fn outsider_is_refused_everywhere(owner: &User, outsider: &User) {
     let list = create_list(owner, "private").await;
     let todo = create_todo(owner, &list, "secret").await;
-    for (method, path, body) in every_list_route(&list, &todo, &outsider.email) {
+    for (method, path, body) in every_list_route(&list, &todo.todo.id.to_string(), &outsider.email)
+    {
         let path = path.replace(list_owner_placeholder(), &owner.id);
         let reply = send(&outsider.api, method.clone(), &path, body).await;
         let message = format!("{method} {path}");

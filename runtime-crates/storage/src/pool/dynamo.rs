@@ -33,8 +33,8 @@ use aws_sdk_dynamodb::types::{
     WriteRequest,
 };
 use todo_domain::{
-    ApiError, ListName, ListRecord, Member, Membership, NewTodo, Role, TenantId, Timestamp, TodoId,
-    TodoPatch, UserId, VersionedTodo,
+    ApiError, ListName, ListRecord, ListStatus, Member, Membership, NewTodo, Role, TenantId,
+    Timestamp, TodoId, TodoPatch, UserId, VersionedTodo,
 };
 use todo_metering::{Access, record_capacities, record_capacity};
 use todo_tenancy::{ConfigError, SessionScope, TenancyConfig, TenantCredentials};
@@ -368,8 +368,15 @@ fn index_item(user: &UserId, entry: &Membership) -> Item {
         ("createdAt".to_owned(), s(entry.created_at.to_string())),
         ("updatedAt".to_owned(), s(entry.updated_at.to_string())),
     ]);
+    // Only the silo's entries are ever preparing; a ready entry has no status at all.
+    if entry.status == ListStatus::Preparing {
+        item.insert(STATUS.to_owned(), s(PREPARING));
+    }
     item
 }
+
+const STATUS: &str = "status";
+const PREPARING: &str = "preparing";
 
 fn index_from_item(item: &Item) -> Result<Membership, ApiError> {
     let a = Attributes::of("list index", item);
@@ -379,6 +386,11 @@ fn index_from_item(item: &Item) -> Result<Membership, ApiError> {
         role: a.role("role")?,
         created_at: a.timestamp("createdAt")?,
         updated_at: a.timestamp("updatedAt")?,
+        status: match item.get(STATUS) {
+            None => ListStatus::Ready,
+            Some(AttributeValue::S(status)) if status == PREPARING => ListStatus::Preparing,
+            Some(_) => return Err(a.malformed(STATUS, "absent or \"preparing\"")),
+        },
     })
 }
 

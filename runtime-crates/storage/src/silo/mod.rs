@@ -26,7 +26,7 @@ use async_trait::async_trait;
 use todo_domain::{ApiError, Membership, TenantId, Timestamp, UserId};
 use todo_tenancy::list_not_found;
 
-use crate::{MembershipIndex, TenantPartition, TenantPartitions};
+use crate::{MembershipIndex, PoolStore, TenantPartition, TenantPartitions};
 
 pub use dynamo::{DynamoProvisioner, SiloPool};
 pub use memory::{MemoryProvisioner, MemorySiloPool};
@@ -97,6 +97,11 @@ pub trait TenantProvisioner: Send + Sync {
     /// Deletes `tenant`'s table and everything in it. Idempotent: a missing table is fine.
     async fn deprovision(&self, tenant: &TenantId) -> Result<(), ApiError>;
 }
+
+/// A silo pool as the API holds it: the pool model's two halves, and the tenants' tables.
+pub trait SiloStore: PoolStore + TenantProvisioner {}
+
+impl<T: PoolStore + TenantProvisioner + ?Sized> SiloStore for T {}
 
 /// The answer while `tenant`'s table is not active yet.
 pub fn table_preparing(tenant: &TenantId) -> ApiError {

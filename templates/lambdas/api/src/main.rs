@@ -1,4 +1,4 @@
-//! The API Lambda of {= s.step.id =}: the todo REST API on DynamoDB, {% if s.multi_tenant %}many lists per signed-in user, each list a tenant of one shared table (the pool model){% if s.sharing %}, shared with other users by email{% endif %}{% if s.metering %}, each request metered and billed to the list's owner{% endif %}{% else %}for a single tenant{% if s.sign_in %}, for signed-in users{% endif %}{% endif %}.
+//! The API Lambda of {= s.step.id =}: the todo REST API on DynamoDB, {% if s.multi_tenant %}many lists per signed-in user, {% if s.silo %}each list a tenant with a DynamoDB table of its own (the silo model){% else %}each list a tenant of one shared table (the pool model){% endif %}{% if s.sharing %}, shared with other users by email{% endif %}{% if s.metering %}, each request metered and billed to the list's owner{% endif %}{% else %}for a single tenant{% if s.sign_in %}, for signed-in users{% endif %}{% endif %}.
 //!
 //! Everything interesting lives in the runtime crates; this entry point only wires them.
 //! The same binary serves locally when it is not running in Lambda (see `todo_api::host`).
@@ -10,7 +10,11 @@ use todo_api::{AppState, AuthConfig, {% if s.sharing %}CognitoDirectory, {% endi
 {%- if s.metering %}
 use todo_api::{DynamoUsageStore, metrics_namespace_from_env};
 {%- endif %}
+{%- if s.silo %}
+use todo_storage::{SiloPool, Tier};
+{%- else %}
 use todo_storage::DynamoPool;
+{%- endif %}
 {%- else -%}
 use todo_api::{{% if s.sign_in %}AppState, AuthConfig, Config, TokenVerifier, host, router{% else %}AppState, Config, host, router{% endif %}};
 use todo_storage::DynamoStore;
@@ -25,14 +29,21 @@ async fn main() -> Result<(), host::Error> {
 {%- endif %}
 {%- if s.multi_tenant %}
     let aws = host::aws_config().await;
+{%- if s.silo %}
+    // Each list gets a table of its own (TENANT_TABLE_PREFIX + list id) when it is created,
+    // reached with credentials scoped to that one table (TENANT_ROLE_ARN); the users' index
+    // stays in TABLE_NAME.
+    let silo = SiloPool::from_env(&aws, &config.table_name)?;
+{%- else %}
     // Each tenant's items are reached with credentials scoped to that tenant (TENANT_ROLE_ARN).
     let pool = DynamoPool::from_env(&aws, &config.table_name)?;
+{%- endif %}
 {%- if s.metering %}
     // Every request prints one CloudWatch EMF line (metrics per list and owner, in
     // METRICS_NAMESPACE) and is added to its owner's daily usage in the same table.
     let usage = DynamoUsageStore::new(&aws, &config.table_name);
 {%- endif %}
-    let state = AppState::pool(Arc::new(pool), verifier){% if s.sharing %}
+    let state = {% if s.silo %}AppState::silo(Arc::new(silo), Tier::STANDARD, verifier){% else %}AppState::pool(Arc::new(pool), verifier){% endif %}{% if s.sharing %}
         .with_sharing(Arc::new(CognitoDirectory::from_env(&aws)?)){% endif %}{% if s.tenant_claims %}
         .with_tenant_claims(){% endif %}{% if s.metering %}
         .with_metering(Arc::new(usage), metrics_namespace_from_env()?){% endif %};
