@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 
@@ -98,6 +98,10 @@ enum Command {
         /// here as JSON (removed again on exit), for test harnesses that start `stepgen dev`.
         #[arg(long, value_name = "PATH")]
         ready_file: Option<PathBuf>,
+        /// In the silo steps, how long a new tenant's table stays CREATING, as on AWS (moto
+        /// makes tables ACTIVE at once); the list shows as "preparing" meanwhile.
+        #[arg(long, value_name = "SECONDS", default_value_t = 3)]
+        table_creation_secs: u64,
     },
     /// Copy a rendered step out of the repository as a standalone project.
     ///
@@ -183,7 +187,18 @@ fn main() -> ExitCode {
             check,
             dry_run,
         } => generate(&course, &steps, &out, Mode::from_flags(check, dry_run)),
-        Command::Dev { step, ready_file } => dev(&cli.course, &course, &step, &out, ready_file),
+        Command::Dev {
+            step,
+            ready_file,
+            table_creation_secs,
+        } => dev(
+            &cli.course,
+            &course,
+            &step,
+            &out,
+            ready_file,
+            Duration::from_secs(table_creation_secs),
+        ),
         Command::Diff(args) => stepgen::diff::run(&cli.course, &course, &out, &args),
         Command::Export { step, dir } => {
             stepgen::export::main(&cli.course, &course, &step, &out, &dir)
@@ -201,6 +216,7 @@ fn dev(
     name: &str,
     out: &Path,
     ready_file: Option<PathBuf>,
+    table_creation: Duration,
 ) -> ExitCode {
     let step = match select_steps(course, &[name.to_owned()]) {
         Ok(steps) => steps[0],
@@ -226,6 +242,7 @@ fn dev(
         step_id: step.id.clone(),
         step_dir: absolute(&step_dir),
         ready_file: ready_file.map(|path| absolute(&path)),
+        table_creation,
     };
     match stepgen::dev::run(&options) {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,6 +5,8 @@
 //! synth the test removes what moto cannot create from a copy of the cloud assembly, deploys
 //! that copy with `--cloud-assembly`, and checks everything else: assets in the bootstrap
 //! bucket, the stack, its resources, the SPA's config, an idempotent second deploy, destroy.
+//! A second test destroys a stand-in for step05's stack: its tenant tables, created outside
+//! the stack, go too, and no other table.
 
 mod common;
 
@@ -410,4 +412,146 @@ async fn step00_deploys_to_moto_and_is_destroyed() {
     let nothing = stepgen(&out, &endpoint, &["destroy", "step00", "--yes"]);
     assert_exit(&nothing, 0);
     assert!(text(&nothing.stdout).contains("nothing to destroy"));
+}
+
+const SILO_STACK: &str = "Step05TodoMultiTenantSiloModel";
+
+/// A stand-in for step05's stack: a table of its own and the `TenantTablePrefix` output (the
+/// whole step needs what moto lacks, and a change set's stack has no outputs on moto).
+fn silo_stack_template(prefix: &str) -> String {
+    serde_json::json!({
+        "Resources": {
+            "Control": {
+                "Type": "AWS::DynamoDB::Table",
+                "Properties": {
+                    "TableName": format!("{SILO_STACK}-control"),
+                    "KeySchema": [{ "AttributeName": "pk", "KeyType": "HASH" }],
+                    "AttributeDefinitions": [{ "AttributeName": "pk", "AttributeType": "S" }],
+                    "BillingMode": "PAY_PER_REQUEST",
+                },
+            },
+        },
+        "Outputs": { "TenantTablePrefix": { "Value": prefix } },
+    })
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn step05_destroy_deletes_the_tenant_tables_and_only_those() {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+
+    let moto = MotoDynamo::start().await;
+    let endpoint = moto.endpoint().to_owned();
+    let out = repo().join("generated");
+    let cloudformation = aws_sdk_cloudformation::Client::from_conf(moto_config(&endpoint));
+    let dynamodb = moto.client();
+    let create_table = async |name: String| {
+        dynamodb
+            .create_table()
+            .table_name(name)
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name("pk")
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .unwrap(),
+            )
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name("pk")
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .unwrap(),
+            )
+            .billing_mode(BillingMode::PayPerRequest)
+            .send()
+            .await
+            .unwrap();
+    };
+    let all_tables = async || {
+        let mut names = BTreeSet::new();
+        let mut start = None;
+        loop {
+            let page = dynamodb
+                .list_tables()
+                .set_exclusive_start_table_name(start)
+                .send()
+                .await
+                .unwrap();
+            names.extend(page.table_names().iter().cloned());
+            start = page.last_evaluated_table_name().map(str::to_owned);
+            if start.is_none() {
+                return names;
+            }
+        }
+    };
+
+    let prefix = format!("{SILO_STACK}-tenant-");
+    // Names that only look alike stay; 101 tenant tables take two pages of ListTables.
+    let others = [
+        format!("{SILO_STACK}-tenant"),
+        format!("Other-{SILO_STACK}-tenant-list"),
+    ];
+    for name in &others {
+        create_table(name.clone()).await;
+    }
+    let tenants: BTreeSet<String> = (0..101).map(|i| format!("{prefix}list{i:03}")).collect();
+    for name in &tenants {
+        create_table(name.clone()).await;
+    }
+
+    // A prefix that could name other tables (here 1 character) refuses before anything goes.
+    cloudformation
+        .create_stack()
+        .stack_name(SILO_STACK)
+        .template_body(silo_stack_template("S"))
+        .send()
+        .await
+        .unwrap();
+    let refused = stepgen(&out, &endpoint, &["destroy", "step05", "--yes"]);
+    assert_exit(&refused, 1);
+    assert!(
+        text(&refused.stderr).contains("nothing was deleted"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let before = all_tables().await;
+    assert!(before.is_superset(&tenants) && before.contains(&others[0]));
+    cloudformation
+        .delete_stack()
+        .stack_name(SILO_STACK)
+        .send()
+        .await
+        .unwrap();
+
+    cloudformation
+        .create_stack()
+        .stack_name(SILO_STACK)
+        .template_body(silo_stack_template(&prefix))
+        .send()
+        .await
+        .unwrap();
+    let destroyed = stepgen(&out, &endpoint, &["destroy", "step05", "--yes"]);
+    assert_exit(&destroyed, 0);
+    let log = text(&destroyed.stdout);
+    assert!(log.contains(&format!("{SILO_STACK}: deleted")), "{log}");
+    assert!(
+        log.contains(&format!("deleting 101 tenant tables ({prefix}*):")),
+        "{log}"
+    );
+    for name in &tenants {
+        assert!(log.contains(&format!("  deleted table {name}\n")), "{log}");
+    }
+    let left = all_tables().await;
+    assert_eq!(
+        left.intersection(&tenants).collect::<Vec<_>>(),
+        Vec::<&String>::new()
+    );
+    assert!(
+        others.iter().all(|name| left.contains(name)),
+        "a table without the prefix was deleted: {left:?}"
+    );
+    assert!(!left.contains(&format!("{SILO_STACK}-control")), "{left:?}");
 }

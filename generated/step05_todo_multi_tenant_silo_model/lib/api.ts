@@ -23,6 +23,8 @@ export interface ApiProps {
   readonly userPoolClient: cognito.IUserPoolClient;
   /** The CloudWatch namespace of the per-tenant metrics the Lambda writes (EMF lines on stdout). */
   readonly metricsNamespace: string;
+  /** Each tenant's table is named this prefix and the list id; the API creates it with the list. */
+  readonly tenantTablePrefix: string;
 }
 
 /**
@@ -72,12 +74,17 @@ export class Api extends Construct {
         METRICS_NAMESPACE: props.metricsNamespace,
       },
     });
-    // No grant on the whole table: the handler reaches the users' index with its own role and
-    // each tenant's items with credentials scoped to that tenant.
+    // No grant on any table's items: the handler reaches the users' index with its own role and
+    // each tenant's table with credentials scoped to that table.
     const handlerRole = this.handler.function.role!;
-    this.tenantAccess = new TenantAccess(this, 'TenantAccess', { table: props.table, apiRole: handlerRole });
+    this.tenantAccess = new TenantAccess(this, 'TenantAccess', {
+      table: props.table,
+      apiRole: handlerRole,
+      tenantTablePrefix: props.tenantTablePrefix,
+    });
     this.handler.function.addEnvironment('TENANT_ROLE_ARN', this.tenantAccess.role.roleArn);
-    this.handler.function.addEnvironment('TABLE_ARN', props.table.tableArn);
+    // A literal, not a token: `stepgen dev` reads it from the template too.
+    this.handler.function.addEnvironment('TENANT_TABLE_PREFIX', props.tenantTablePrefix);
     // Sharing finds a user by email in the pool.
     props.userPool.grant(handlerRole, 'cognito-idp:ListUsers');
 

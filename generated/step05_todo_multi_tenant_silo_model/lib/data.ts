@@ -1,4 +1,5 @@
-// Where the todos live: one DynamoDB table.
+// The control table: the users' list index and the owners' usage. Each list's todos live in a
+// table of its own, which the API creates at run time (see tenant-access.ts).
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';

@@ -1,5 +1,5 @@
 // The step's stack: the SPA on CloudFront, the REST API on API Gateway and a Rust Lambda, the
-// todos in DynamoDB, the users in Cognito (a trigger writes their tenant ids into their tokens),
+// todos in DynamoDB (a table per tenant), the users in Cognito (a trigger writes their tenant ids into their tokens),
 // usage by tenant in CloudWatch. Each construct owns one concern; this file only wires them together.
 import * as path from 'node:path';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
@@ -34,6 +34,9 @@ export class TodoStack extends Stack {
     const auth = new Auth(this, 'Auth', { preTokenGeneration: tenantClaims.trigger.function });
     // One namespace per deployed stack, so steps deployed side by side keep their metrics apart.
     const metricsNamespace = `TodoSaaS/${this.stackName}`;
+    // Each tenant's table is `<prefix><listId>`, created by the API with the list. The stack's
+    // name keeps steps deployed side by side apart, and IAM grants on `table/<prefix>*`.
+    const tenantTablePrefix = `${this.stackName}-tenant-`;
     const web = new Web(this, 'Web', { spaDir: path.join(STEP_DIR, 'web') });
     const api = new Api(this, 'Api', {
       table: data.table,
@@ -44,6 +47,7 @@ export class TodoStack extends Stack {
       userPool: auth.userPool,
       userPoolClient: auth.client,
       metricsNamespace,
+      tenantTablePrefix,
     });
     const metering = new Metering(this, 'Metering', {
       namespace: metricsNamespace,
@@ -61,7 +65,14 @@ export class TodoStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the REST API' });
     new CfnOutput(this, 'SiteUrl', { value: web.url, description: 'Open this in a browser' });
-    new CfnOutput(this, 'TableName', { value: data.table.tableName, description: 'DynamoDB table of todos' });
+    new CfnOutput(this, 'TableName', {
+      value: data.table.tableName,
+      description: "DynamoDB control table: the users' list index and usage; each list's todos are in its own table",
+    });
+    new CfnOutput(this, 'TenantTablePrefix', {
+      value: tenantTablePrefix,
+      description: "Name prefix of the tenants' DynamoDB tables (one per list, created at run time)",
+    });
     new CfnOutput(this, 'UserPoolId', { value: auth.userPool.userPoolId, description: 'Cognito user pool of the users' });
     new CfnOutput(this, 'UserPoolClientId', { value: auth.client.userPoolClientId, description: "The SPA's app client" });
     new CfnOutput(this, 'DashboardUrl', { value: metering.dashboardUrl, description: 'CloudWatch dashboard of usage by tenant' });

@@ -107,7 +107,9 @@ describe('Api', () => {
           COGNITO_USER_POOL_ID: { Ref: Match.stringLikeRegexp('^AuthUserPool') },
           COGNITO_CLIENT_ID: { Ref: Match.stringLikeRegexp('^AuthUserPoolSpaClient') },
           TENANT_ROLE_ARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiTenantAccessRole'), 'Arn'] },
-          TABLE_ARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataTable'), 'Arn'] },
+          // A literal: `stepgen dev` reads the environment from the template.
+          TENANT_TABLE_PREFIX: 'Step05TodoMultiTenantSiloModel-tenant-',
+          TABLE_ARN: Match.absent(),
           METRICS_NAMESPACE: 'TodoSaaS/Step05TodoMultiTenantSiloModel',
         },
       },
@@ -127,14 +129,36 @@ describe('Api', () => {
     Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(rolePrefix))
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+  /** `arn:<partition>:dynamodb:<region>:<account>:table/<prefix>*`: this stack's tenant tables, and no other table. */
+  const tenantTables = {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':dynamodb:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':table/Step05TodoMultiTenantSiloModel-tenant-*',
+      ],
+    ],
+  };
 
-  test("the Lambda's own role reaches the users' index and the owners' usage roll-ups only, and may assume the tenant access role", () => {
+  test("the Lambda's own role reaches the users' index and the owners' usage roll-ups only, creates and deletes tenant tables, and may assume the tenant access role", () => {
     const statements = statementsOf('ApiHandlerRole');
     const dynamo = statements.filter((statement) => JSON.stringify(statement.Action).includes('dynamodb:'));
     expect(dynamo).toEqual([
       onlyPartitions(indexActions, 'USER#*'),
       onlyPartitions(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], 'OWNER#*'),
+      // The tables' lifecycle, none of their items: those need a tenant's credentials.
+      {
+        Action: ['dynamodb:CreateTable', 'dynamodb:DeleteTable', 'dynamodb:DescribeTable', 'dynamodb:TagResource'],
+        Effect: 'Allow',
+        Resource: tenantTables,
+      },
     ]);
+    expect(JSON.stringify(statements)).not.toContain('TENANT#');
     expect(statements).toContainEqual({
       Action: 'sts:AssumeRole',
       Effect: 'Allow',
@@ -143,8 +167,9 @@ describe('Api', () => {
     for (const statement of statements) expect(JSON.stringify(statement.Action)).not.toMatch(/Scan|PartiQL|dynamodb:\*/);
   });
 
-  test("the tenant access role reaches tenants' items only, and only the API's role may assume it", () => {
-    expect(statementsOf('ApiTenantAccessRole')).toEqual([onlyPartitions(tenantActions, 'TENANT#*')]);
+  test("the tenant access role reaches items of this stack's tenant tables only, never the control table, and only the API's role may assume it", () => {
+    // No leading-keys condition: the session policy names one tenant's table, the table is the boundary.
+    expect(statementsOf('ApiTenantAccessRole')).toEqual([{ Action: tenantActions, Effect: 'Allow', Resource: tenantTables }]);
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [
@@ -513,12 +538,13 @@ describe('Web', () => {
   });
 });
 
-test('outputs the API URL, the site URL, the table name, the user pool and the usage dashboard', () => {
+test('outputs the API URL, the site URL, the control table, the tenant table prefix, the user pool and the usage dashboard', () => {
   expect(Object.keys(template.findOutputs('*')).sort()).toEqual([
     'ApiUrl',
     'DashboardUrl',
     'SiteUrl',
     'TableName',
+    'TenantTablePrefix',
     'UserPoolClientId',
     'UserPoolId',
   ]);
@@ -526,6 +552,8 @@ test('outputs the API URL, the site URL, the table name, the user pool and the u
     Value: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [Match.stringLikeRegexp('^WebDistribution'), 'DomainName'] }]] },
   });
   template.hasOutput('TableName', { Value: { Ref: Match.stringLikeRegexp('^DataTable') } });
+  // `stepgen destroy` deletes the tables with this prefix once the stack is gone.
+  template.hasOutput('TenantTablePrefix', { Value: 'Step05TodoMultiTenantSiloModel-tenant-' });
 });
 
 test('template snapshot (asset hashes normalized)', async () => {

@@ -18,6 +18,8 @@ pub struct Target {
 
 pub struct Clients {
     pub cloudformation: aws_sdk_cloudformation::Client,
+    /// The silo model's tenant tables, which live outside the stack.
+    pub dynamodb: aws_sdk_dynamodb::Client,
     pub s3: aws_sdk_s3::Client,
     pub ssm: aws_sdk_ssm::Client,
     pub environment: Environment,
@@ -65,6 +67,7 @@ pub async fn connect(target: &Target) -> Result<Clients, DeployError> {
         .build();
     Ok(Clients {
         cloudformation: aws_sdk_cloudformation::Client::new(&config),
+        dynamodb: aws_sdk_dynamodb::Client::new(&config),
         s3: aws_sdk_s3::Client::from_conf(s3_config),
         ssm: aws_sdk_ssm::Client::new(&config),
         environment: Environment { account, region },

@@ -9,13 +9,15 @@
 //! execution role, as with the CDK.
 //!
 //! `assembly` reads the cloud assembly, `aws` connects and checks the bootstrap, `assets`
-//! publishes, `stack` drives CloudFormation, `config` derives the SPA's config.
+//! publishes, `stack` drives CloudFormation, `config` derives the SPA's config,
+//! `tenant_tables` deletes the silo model's tables, which the API creates outside the stack.
 
 mod assembly;
 mod assets;
 pub(crate) mod aws;
 mod config;
 pub(crate) mod stack;
+mod tenant_tables;
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -428,8 +430,20 @@ async fn run_destroy(context: &StepContext<'_>, args: &DestroyArgs) -> Result<()
         return Ok(());
     };
     let resources = stack::physical_ids(cloudformation, name).await?.len();
+    // The silo model's tenant tables are created by the API, outside the stack.
+    let tenant_prefix = tenant_tables::prefix(name, &state.outputs)?;
+    let tenants = match &tenant_prefix {
+        Some(prefix) => {
+            let tables = tenant_tables::list(&clients.dynamodb, prefix).await?;
+            format!(
+                " and its {} ({prefix}*)",
+                tenant_tables::count(tables.len())
+            )
+        }
+        None => String::new(),
+    };
     let question = format!(
-        "Delete {name} ({}, {resources} resources, their data included) from account {} ({})?",
+        "Delete {name} ({}, {resources} resources, their data included){tenants} from account {} ({})?",
         state.status, environment.account, environment.region
     );
     if !confirm(args.yes, &question)? {
@@ -439,6 +453,15 @@ async fn run_destroy(context: &StepContext<'_>, args: &DestroyArgs) -> Result<()
     }
     delete_and_watch(cloudformation, name, &state.id, resources).await?;
     say(&format!("{name}: deleted"));
+    if let Some(prefix) = &tenant_prefix {
+        // Listed again: the API may have created one while the stack was being deleted.
+        let tables = tenant_tables::list(&clients.dynamodb, prefix).await?;
+        say(&format!(
+            "deleting {} ({prefix}*):",
+            tenant_tables::count(tables.len())
+        ));
+        tenant_tables::delete(&clients.dynamodb, prefix, &tables).await?;
+    }
     Ok(())
 }
 

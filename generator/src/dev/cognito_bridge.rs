@@ -16,8 +16,6 @@
 //! The bridge publishes moto's signing keys and its own at the pool's usual JWKS path, and
 //! the local API is pointed there, so tokens from either verify.
 
-use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,13 +26,12 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
+use super::local_http::{Request, read_request, respond};
 use super::template::Template;
 
 /// The key id of the bridge's signing key in the JWKS.
 const KEY_ID: &str = "stepgen-dev-bridge";
 const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
-/// Requests to the bridge are small JSON documents; anything bigger is refused.
-const MAX_BODY: usize = 1 << 20;
 /// How long Cognito waits for a trigger before it fails the sign-in.
 const TRIGGER_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -110,14 +107,6 @@ struct Bridge {
     trigger_agent: ureq::Agent,
 }
 
-/// One HTTP request, as far as the bridge cares.
-struct Request {
-    method: String,
-    path: String,
-    headers: BTreeMap<String, String>,
-    body: Vec<u8>,
-}
-
 /// One HTTP answer.
 struct Answer {
     status: u16,
@@ -169,17 +158,13 @@ impl Bridge {
              Access-Control-Allow-Methods: POST, GET, OPTIONS\r\n\
              Access-Control-Allow-Headers: *\r\n\
              Access-Control-Max-Age: 600\r\n";
-        let head = format!(
-            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{origin_headers}Connection: close\r\n\r\n",
+        respond(
+            &mut stream,
             answer.status,
-            reason(answer.status),
             answer.content_type,
-            answer.body.len()
+            origin_headers,
+            &answer.body,
         );
-        // The client may have gone; there is no one left to tell.
-        let _ = stream
-            .write_all(head.as_bytes())
-            .and_then(|()| stream.write_all(&answer.body));
     }
 
     fn answer(&self, request: &Request) -> Answer {
@@ -520,64 +505,15 @@ fn claims_of(token: &str) -> Result<Map<String, Value>, String> {
     serde_json::from_slice(&bytes).map_err(|e| format!("the emulator's token is not JSON: {e}"))
 }
 
-fn read_request(stream: &TcpStream) -> Result<Request, String> {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .map_err(|e| e.to_string())?;
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).map_err(|e| e.to_string())?;
-    let mut parts = line.split_whitespace();
-    let (Some(method), Some(path)) = (parts.next(), parts.next()) else {
-        return Err("not an HTTP request".into());
-    };
-    let (method, path) = (method.to_owned(), path.to_owned());
-    let mut headers = BTreeMap::new();
-    loop {
-        line.clear();
-        reader.read_line(&mut line).map_err(|e| e.to_string())?;
-        let header = line.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_owned());
-        }
-    }
-    let length: usize = headers
-        .get("content-length")
-        .map_or(Ok(0), |v| v.parse())
-        .map_err(|_| "bad Content-Length".to_owned())?;
-    if length > MAX_BODY {
-        return Err("the body is too large".into());
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).map_err(|e| e.to_string())?;
-    Ok(Request {
-        method,
-        path,
-        headers,
-        body,
-    })
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        204 => "No Content",
-        400 => "Bad Request",
-        405 => "Method Not Allowed",
-        502 => "Bad Gateway",
-        _ => "Status",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Mutex;
 
+    use std::io::Write;
+
     use todo_test_support::MotoCognito;
 
+    use super::super::local_http::free_port;
     use super::*;
 
     /// A stand-in trigger on a free port: answers each event with `claims` to add (or with
@@ -613,14 +549,6 @@ mod tests {
             }
         });
         (url, seen)
-    }
-
-    fn free_port() -> u16 {
-        TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
     }
 
     fn cognito(bridge: &str, action: &str, body: Value) -> (u16, Value) {

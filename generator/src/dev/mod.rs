@@ -8,7 +8,9 @@
 //! `process` owns the children and their shutdown, `tools` the external programs.
 
 mod cognito_bridge;
+mod dynamo_bridge;
 mod functions;
+mod local_http;
 mod process;
 mod provision;
 mod spa_config;
@@ -35,6 +37,7 @@ pub const DEFAULT_API_PORT: u16 = 3000;
 pub const DEFAULT_EMULATOR_PORT: u16 = 4566;
 pub const DEFAULT_COGNITO_PORT: u16 = 4567;
 pub const DEFAULT_TRIGGER_PORT: u16 = 3001;
+pub const DEFAULT_DYNAMO_BRIDGE_PORT: u16 = 4568;
 
 /// The local "account": moto's default account id, and a region for the SDKs.
 const REGION: &str = "us-east-1";
@@ -58,6 +61,8 @@ pub struct Options {
     pub step_dir: PathBuf,
     /// Where to write a JSON description of the running step once everything answers.
     pub ready_file: Option<PathBuf>,
+    /// How long a new tenant table stays `CREATING` (silo steps), see [`dynamo_bridge`].
+    pub table_creation: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -477,6 +482,31 @@ fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
         // the emulator's and its own.
         let jwks = format!("{cognito_endpoint}{pool}/.well-known/jwks.json");
         environment.insert("COGNITO_JWKS_URL".to_owned(), jwks);
+    }
+    if let Some(prefix) = environment.get("TENANT_TABLE_PREFIX") {
+        // A tenant's table takes time to create on AWS; locally the bridge makes it so.
+        let port = pick_more(DEFAULT_DYNAMO_BRIDGE_PORT, "DynamoDB bridge")?;
+        let url = format!("http://127.0.0.1:{port}");
+        dynamo_bridge::start(
+            port,
+            dynamo_bridge::DynamoBridgeConfig {
+                emulator_url: emulator_url.clone(),
+                table_prefix: prefix.clone(),
+                creating_for: options.table_creation,
+            },
+        )
+        .map_err(|source| DevError::Io {
+            context: format!("cannot start the DynamoDB bridge on {url}"),
+            source,
+        })?;
+        stage(
+            "dynamodb",
+            &format!(
+                "the API's DynamoDB calls go through {url}, where a new tenant table ({prefix}*) is CREATING for {}",
+                seconds(options.table_creation)
+            ),
+        );
+        environment.insert("AWS_ENDPOINT_URL_DYNAMODB".to_owned(), url);
     }
     let api_log = session.log("api.log");
     session.children.spawn(

@@ -33,18 +33,17 @@ const RENDERED_FLAGS: &[&str] = &["signup", "sharing", "tenant_claims", "meterin
 /// The features the templates cover so far; the course grows one issue at a time.
 fn check_supported(step: &StepSpec) -> Result<(), NotRendered> {
     let f = &step.features;
-    let unsupported = [
-        (f.packaging != Packaging::Zip).then(|| format!("packaging: {}", f.packaging)),
-    ]
-    .into_iter()
-    .flatten()
-    .chain(
-        f.enabled_flags()
+    let unsupported =
+        [(f.packaging != Packaging::Zip).then(|| format!("packaging: {}", f.packaging))]
             .into_iter()
-            .filter(|flag| !RENDERED_FLAGS.contains(flag))
-            .map(|flag| format!("{flag}: true")),
-    )
-    .collect::<Vec<_>>();
+            .flatten()
+            .chain(
+                f.enabled_flags()
+                    .into_iter()
+                    .filter(|flag| !RENDERED_FLAGS.contains(flag))
+                    .map(|flag| format!("{flag}: true")),
+            )
+            .collect::<Vec<_>>();
     if unsupported.is_empty() {
         Ok(())
     } else {

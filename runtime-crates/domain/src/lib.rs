@@ -12,8 +12,8 @@ mod todo;
 
 pub use error::ApiError;
 pub use list::{
-    AddMemberRequest, Email, ListName, ListNameRequest, ListRecord, ListStatus, MAX_LIST_NAME_CHARS,
-    Member, Membership, Role, UserId,
+    AddMemberRequest, Email, ListName, ListNameRequest, ListRecord, ListStatus,
+    MAX_LIST_NAME_CHARS, Member, Membership, Role, UserId,
 };
 pub use tenant::TenantId;
 pub use todo::{

@@ -1,5 +1,5 @@
 // The step's stack: the SPA on CloudFront, the REST API on API Gateway and a Rust Lambda, the
-// todos in DynamoDB{% if s.sign_in %}, the users in Cognito{% endif %}{% if s.tenant_claims %} (a trigger writes their tenant ids into their tokens){% endif %}{% if s.metering %},
+// todos in DynamoDB{% if s.silo %} (a table per tenant){% endif %}{% if s.sign_in %}, the users in Cognito{% endif %}{% if s.tenant_claims %} (a trigger writes their tenant ids into their tokens){% endif %}{% if s.metering %},
 // usage by tenant in CloudWatch{% endif %}. Each construct owns one concern; this file only wires them together.
 import * as path from 'node:path';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
@@ -46,6 +46,11 @@ export class TodoStack extends Stack {
     // One namespace per deployed stack, so steps deployed side by side keep their metrics apart.
     const metricsNamespace = `TodoSaaS/${this.stackName}`;
 {%- endif %}
+{%- if s.silo %}
+    // Each tenant's table is `<prefix><listId>`, created by the API with the list. The stack's
+    // name keeps steps deployed side by side apart, and IAM grants on `table/<prefix>*`.
+    const tenantTablePrefix = `${this.stackName}-tenant-`;
+{%- endif %}
     const web = new Web(this, 'Web', { spaDir: path.join(STEP_DIR, 'web') });
     const api = new Api(this, 'Api', {
       table: data.table,
@@ -59,6 +64,9 @@ export class TodoStack extends Stack {
 {%- endif %}
 {%- if s.metering %}
       metricsNamespace,
+{%- endif %}
+{%- if s.silo %}
+      tenantTablePrefix,
 {%- endif %}
     });
 {%- if s.metering %}
@@ -83,7 +91,18 @@ export class TodoStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the REST API' });
     new CfnOutput(this, 'SiteUrl', { value: web.url, description: 'Open this in a browser' });
+{%- if s.silo %}
+    new CfnOutput(this, 'TableName', {
+      value: data.table.tableName,
+      description: "DynamoDB control table: the users' list index and usage; each list's todos are in its own table",
+    });
+    new CfnOutput(this, 'TenantTablePrefix', {
+      value: tenantTablePrefix,
+      description: "Name prefix of the tenants' DynamoDB tables (one per list, created at run time)",
+    });
+{%- else %}
     new CfnOutput(this, 'TableName', { value: data.table.tableName, description: 'DynamoDB table of todos' });
+{%- endif %}
 {%- if s.sign_in %}
     new CfnOutput(this, 'UserPoolId', { value: auth.userPool.userPoolId, description: 'Cognito user pool of the users' });
     new CfnOutput(this, 'UserPoolClientId', { value: auth.client.userPoolClientId, description: "The SPA's app client" });

@@ -110,7 +110,13 @@ describe('Api', () => {
 {%- endif %}
 {%- if s.multi_tenant %}
           TENANT_ROLE_ARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiTenantAccessRole'), 'Arn'] },
+{%- if s.silo %}
+          // A literal: `stepgen dev` reads the environment from the template.
+          TENANT_TABLE_PREFIX: '{= s.stack_name =}-tenant-',
+          TABLE_ARN: Match.absent(),
+{%- else %}
           TABLE_ARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataTable'), 'Arn'] },
+{%- endif %}
 {%- endif %}
 {%- if s.metering %}
           METRICS_NAMESPACE: 'TodoSaaS/{= s.stack_name =}',
@@ -134,11 +140,42 @@ describe('Api', () => {
     Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(rolePrefix))
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+{%- if s.silo %}
+  /** `arn:<partition>:dynamodb:<region>:<account>:table/<prefix>*`: this stack's tenant tables, and no other table. */
+  const tenantTables = {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':dynamodb:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':table/{= s.stack_name =}-tenant-*',
+      ],
+    ],
+  };
+{%- endif %}
 
-  test("the Lambda's own role reaches the users' index{% if s.metering %} and the owners' usage roll-ups{% endif %} only, and may assume the tenant access role", () => {
+  test("the Lambda's own role reaches the users' index{% if s.metering %} and the owners' usage roll-ups{% endif %} only{% if s.silo %}, creates and deletes tenant tables{% endif %}, and may assume the tenant access role", () => {
     const statements = statementsOf('ApiHandlerRole');
     const dynamo = statements.filter((statement) => JSON.stringify(statement.Action).includes('dynamodb:'));
+{%- if s.silo %}
+    expect(dynamo).toEqual([
+      onlyPartitions(indexActions, 'USER#*'),
 {%- if s.metering %}
+      onlyPartitions(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], 'OWNER#*'),
+{%- endif %}
+      // The tables' lifecycle, none of their items: those need a tenant's credentials.
+      {
+        Action: ['dynamodb:CreateTable', 'dynamodb:DeleteTable', 'dynamodb:DescribeTable', 'dynamodb:TagResource'],
+        Effect: 'Allow',
+        Resource: tenantTables,
+      },
+    ]);
+    expect(JSON.stringify(statements)).not.toContain('TENANT#');
+{%- else if s.metering %}
     expect(dynamo).toEqual([
       onlyPartitions(indexActions, 'USER#*'),
       onlyPartitions(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], 'OWNER#*'),
@@ -154,8 +191,13 @@ describe('Api', () => {
     for (const statement of statements) expect(JSON.stringify(statement.Action)).not.toMatch(/Scan|PartiQL|dynamodb:\*/);
   });
 
-  test("the tenant access role reaches tenants' items only, and only the API's role may assume it", () => {
+  test({% if s.silo %}"the tenant access role reaches items of this stack's tenant tables only, never the control table, and only the API's role may assume it"{% else %}"the tenant access role reaches tenants' items only, and only the API's role may assume it"{% endif %}, () => {
+{%- if s.silo %}
+    // No leading-keys condition: the session policy names one tenant's table, the table is the boundary.
+    expect(statementsOf('ApiTenantAccessRole')).toEqual([{ Action: tenantActions, Effect: 'Allow', Resource: tenantTables }]);
+{%- else %}
     expect(statementsOf('ApiTenantAccessRole')).toEqual([onlyPartitions(tenantActions, 'TENANT#*')]);
+{%- endif %}
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [
@@ -584,7 +626,7 @@ describe('Web', () => {
   });
 });
 
-test('outputs the API URL, the site URL{% if s.metering %}, the table name, the user pool and the usage dashboard{% else if s.sign_in %}, the table name and the user pool{% else %} and the table name{% endif %}', () => {
+test('outputs the API URL, the site URL{% if s.silo %}, the control table, the tenant table prefix, the user pool and the usage dashboard{% else if s.metering %}, the table name, the user pool and the usage dashboard{% else if s.sign_in %}, the table name and the user pool{% else %} and the table name{% endif %}', () => {
   expect(Object.keys(template.findOutputs('*')).sort()).toEqual([{% if s.sign_in %}
     'ApiUrl',
 {%- if s.metering %}
@@ -592,6 +634,9 @@ test('outputs the API URL, the site URL{% if s.metering %}, the table name, the 
 {%- endif %}
     'SiteUrl',
     'TableName',
+{%- if s.silo %}
+    'TenantTablePrefix',
+{%- endif %}
     'UserPoolClientId',
     'UserPoolId',
   {% else %}'ApiUrl', 'SiteUrl', 'TableName'{% endif %}]);
@@ -599,6 +644,10 @@ test('outputs the API URL, the site URL{% if s.metering %}, the table name, the 
     Value: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [Match.stringLikeRegexp('^WebDistribution'), 'DomainName'] }]] },
   });
   template.hasOutput('TableName', { Value: { Ref: Match.stringLikeRegexp('^DataTable') } });
+{%- if s.silo %}
+  // `stepgen destroy` deletes the tables with this prefix once the stack is gone.
+  template.hasOutput('TenantTablePrefix', { Value: '{= s.stack_name =}-tenant-' });
+{%- endif %}
 });
 
 test('template snapshot (asset hashes normalized)', async () => {

@@ -5,6 +5,8 @@ export interface StoredList {
   id: string;
   name: string;
   role: "owner" | "member";
+  /** step05 on: present while the list's own table is being created. */
+  status?: "preparing";
 }
 
 export interface StoredTodo {
