@@ -37,6 +37,10 @@ export interface ListActions {
    * Back to the lists.
    */
   gone(list: ListInfo): void;
+{%- if s.silo %}
+  /** The API answered for `list`, which was being prepared: its table is ready now. */
+  ready(list: ListInfo): void;
+{%- endif %}
 }
 
 {% if s.tenant_claims -%}
@@ -224,6 +228,15 @@ export function useLists(api: ListApi{% if s.sharing %}, email: string{% endif %
     },
     [forget],
   );
+{%- if s.silo %}
+
+  const ready = useCallback((list: ListInfo) => {
+    setLists((current) => {
+      if (current.status !== "ready" || !current.lists.some((l) => l.id === list.id && l.status === "preparing")) return current;
+      return { ...current, lists: current.lists.map((l) => (l.id === list.id ? withoutStatus(l) : l)) };
+    });
+  }, []);
+{%- endif %}
 
   const selected = lists.status === "ready" ? (lists.lists.find((list) => list.id === selectedId) ?? null) : null;
 
@@ -250,6 +263,9 @@ export function useLists(api: ListApi{% if s.sharing %}, email: string{% endif %
     leave,
 {%- endif %}
     gone,
+{%- if s.silo %}
+    ready,
+{%- endif %}
   };
 }
 
@@ -284,6 +300,15 @@ async function refreshAfterChange(api: ListApi): Promise<string | null> {
   } catch (error) {
     return `${SESSION_NOT_REFRESHED} ${messageOf(error)}`;
   }
+}
+
+{% endif -%}
+{% if s.silo -%}
+/** `list` as it is once its table is ready: without a status. */
+function withoutStatus(list: ListInfo): ListInfo {
+  const copy = { ...list };
+  delete copy.status;
+  return copy;
 }
 
 {% endif -%}

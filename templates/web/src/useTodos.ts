@@ -4,13 +4,27 @@
 // Others may change the same list: a change made on an outdated todo is refused (409), and
 // the list is then reloaded so the user sees what the others did before trying again.
 {%- endif %}
+{%- if s.silo %}
+// A new list's table takes AWS a few seconds to create: until it is ready, loading the todos is
+// refused (503), and the page says the list is being prepared and asks again after Retry-After.
+{%- endif %}
 import { useCallback, useEffect, useState } from "react";
-import { ApiError, type Todo, type TodoApi, type TodoChanges } from "./api.ts";
+import { ApiError, {% if s.silo %}isPreparing, {% endif %}type Todo, type TodoApi, type TodoChanges } from "./api.ts";
 
 export type ListState =
   | { status: "loading" }
+{%- if s.silo %}
+  /** The list's own table is still being created; the todos are asked for again shortly. */
+  | { status: "preparing" }
+{%- endif %}
   | { status: "failed"; message: string }
   | { status: "ready"; todos: Todo[] };
+{%- if s.silo %}
+
+/** How long a list may stay "preparing" before the page stops asking and offers Retry. */
+export const PREPARING_LIMIT_MS = 60_000;
+export const PREPARING_TOO_LONG = "the list is still being prepared after a minute. Try again in a moment.";
+{%- endif %}
 
 export interface TodoActions {
   list: ListState;
@@ -40,6 +54,28 @@ export function useTodos(api: TodoApi): TodoActions {
 
   useEffect(() => {
     const controller = new AbortController();
+{%- if s.silo %}
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    /** Loads the todos; `preparingSince` is when the API first said the list is being prepared. */
+    const load = (preparingSince: number | null) =>
+      api.listTodos(controller.signal).then(
+        (todos) => setList({ status: "ready", todos: [...todos].sort(byCreation) }),
+        (error: unknown) => {
+          if (controller.signal.aborted) return;
+          if (!isPreparing(error)) return setList({ status: "failed", message: messageOf(error) });
+          const since = preparingSince ?? Date.now();
+          if (Date.now() - since >= PREPARING_LIMIT_MS) return setList({ status: "failed", message: PREPARING_TOO_LONG });
+          setList({ status: "preparing" });
+          retry = setTimeout(() => load(since), error.retryAfter * 1000);
+        },
+      );
+    setList({ status: "loading" });
+    load(null);
+    return () => {
+      controller.abort();
+      clearTimeout(retry);
+    };
+{%- else %}
     setList({ status: "loading" });
     api.listTodos(controller.signal).then(
       (todos) => setList({ status: "ready", todos: [...todos].sort(byCreation) }),
@@ -48,6 +84,7 @@ export function useTodos(api: TodoApi): TodoActions {
       },
     );
     return () => controller.abort();
+{%- endif %}
   }, [api, loadCount]);
 
   const replaceTodos = useCallback((change: (todos: Todo[]) => Todo[]) => {

@@ -1,6 +1,6 @@
 // The API client's error handling, which every component relies on for its messages.
-import { describe, expect, it, vi } from "vitest";
-import { ApiError, createTodoApi } from "./api.ts";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ApiError, createTodoApi, NOT_SAVED_YET, WRITE_RETRIES } from "./api.ts";
 import { AUTH_MESSAGES, AuthFailure } from "./auth.ts";
 import { fakeApiSession } from "./test/fakeAuth.ts";
 
@@ -96,5 +96,75 @@ describe("createTodoApi with a session", () => {
 
     await expect(createTodoApi("https://api.example.test/prod/", session, "list-1").listTodos()).rejects.toBe(expired);
     expect(fetch).not.toHaveBeenCalled();
+  });
+});
+
+describe("a list still being prepared (503 with Retry-After)", () => {
+  const preparing = { error: "unavailable", message: "list list-1 is being prepared; try again in a few seconds" };
+  const todo = { id: "todo-1", title: "Buy milk", done: false, createdAt: "2025-01-01T00:00:00Z", updatedAt: "2025-01-01T00:00:00Z", version: 1 };
+
+  /** Answers each request with the next of `answers`, as [status, body, Retry-After]. */
+  function answers(...list: Array<[status: number, body: unknown, retryAfter?: string | undefined]>) {
+    const fetch = vi.fn(async (_url: string, _init?: RequestInit) => {
+      const [status, body, retryAfter] = list.shift() ?? [500, { error: "internal", message: "no more answers" }];
+      return new Response(JSON.stringify(body), { status, headers: retryAfter === undefined ? {} : { "Retry-After": retryAfter } });
+    });
+    vi.stubGlobal("fetch", fetch);
+    return fetch;
+  }
+
+  afterEach(() => vi.useRealTimers());
+
+  it.each([
+    ["5", 5],
+    ["0", 1],
+    ["3600", 30],
+    [undefined, 2],
+    ["Wed, 21 Oct 2015 07:28:00 GMT", 2],
+    ["soon", 2],
+  ])("gives the error its status and Retry-After %j as %j seconds", async (header, seconds) => {
+    answers([503, preparing, header]);
+
+    const error = await api.listTodos().catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ status: 503, code: "unavailable", message: preparing.message, retryAfter: seconds });
+  });
+
+  it("gives other errors no Retry-After", async () => {
+    answers([404, { error: "not_found", message: "todo not found" }, "5"]);
+
+    await expect(api.listTodos()).rejects.toMatchObject({ status: 404, retryAfter: null });
+  });
+
+  it("sends a refused write again after Retry-After, and resolves when it is saved", async () => {
+    vi.useFakeTimers();
+    const fetch = answers([503, preparing, "3"], [201, todo]);
+
+    const saved = api.createTodo("Buy milk");
+    await vi.advanceTimersByTimeAsync(2999);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1);
+
+    expect(await saved).toEqual(todo);
+    expect(fetch).toHaveBeenCalledTimes(2);
+  });
+
+  it("gives up after a few retries: the write is not saved yet", async () => {
+    vi.useFakeTimers();
+    const fetch = answers(...Array.from({ length: WRITE_RETRIES + 1 }, (): [number, unknown, string] => [503, preparing, "2"]));
+
+    const saved = api.createTodo("Buy milk").catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(WRITE_RETRIES * 2000);
+
+    expect(await saved).toMatchObject({ status: 503, message: NOT_SAVED_YET });
+    expect(fetch).toHaveBeenCalledTimes(WRITE_RETRIES + 1);
+  });
+
+  it("leaves reads and other 503s to the caller", async () => {
+    const fetch = answers([503, preparing, "2"], [503, { error: "auth_unavailable", message: "sign-in cannot be checked right now" }]);
+
+    await expect(api.listTodos()).rejects.toMatchObject({ status: 503, message: preparing.message });
+    await expect(api.createTodo("Buy milk")).rejects.toMatchObject({ status: 503, code: "auth_unavailable" });
+    expect(fetch).toHaveBeenCalledTimes(2);
   });
 });

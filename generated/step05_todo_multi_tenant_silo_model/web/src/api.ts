@@ -34,6 +34,8 @@ export class ApiError extends Error {
     /** The API's machine-readable code, e.g. "validation_failed" or "not_found". */
     readonly code: string,
     message: string,
+    /** For a 503 (the list is still being prepared): the seconds to wait before asking again. */
+    readonly retryAfter: number | null = null,
   ) {
     super(message);
     this.name = "ApiError";
@@ -78,7 +80,7 @@ export function createSend(apiUrl: string, session: ApiSession): Send {
     if (!response.ok) throw await errorFrom(response);
     return response;
   }
-  return send;
+  return retryingWrites(send);
 }
 
 /**
@@ -113,11 +115,58 @@ export function createTodoApi(apiUrl: string, session: ApiSession, listId: strin
 
 async function errorFrom(response: Response): Promise<ApiError> {
   const body = await json(response).catch(() => undefined);
+  const retryAfter = response.status === 503 ? retryAfterOf(response) : null;
   if (isRecord(body) && typeof body["message"] === "string") {
     const code = typeof body["error"] === "string" ? body["error"] : "unknown";
-    return new ApiError(response.status, code, body["message"]);
+    return new ApiError(response.status, code, body["message"], retryAfter);
   }
-  return new ApiError(response.status, "unknown", `The API answered HTTP ${response.status} without an error message.`);
+  return new ApiError(response.status, "unknown", `The API answered HTTP ${response.status} without an error message.`, retryAfter);
+}
+
+/** Seconds to wait when a 503 does not say (or the browser may not read Retry-After). */
+export const DEFAULT_RETRY_AFTER = 2;
+/** How many times a write refused with 503 is sent again before the user is told. */
+export const WRITE_RETRIES = 3;
+export const NOT_SAVED_YET = "not saved yet: the list is still being prepared; try again in a few seconds.";
+
+/**
+ * A new list gets a table of its own, which AWS takes a few seconds to create. Until it is
+ * ready, the API answers every route of the list with 503 "unavailable" and a Retry-After
+ * header. (Other 503s, such as sign-in keys that cannot be fetched, are not about the list.)
+ */
+export function isPreparing(error: unknown): error is ApiError & { retryAfter: number } {
+  return error instanceof ApiError && error.status === 503 && error.code === "unavailable" && error.retryAfter !== null;
+}
+
+/**
+ * Retry-After in seconds, kept between 1 and 30 (never a busy loop, never a stuck page); only
+ * the delay form is expected, anything else means the default.
+ */
+function retryAfterOf(response: Response): number {
+  const header = response.headers.get("Retry-After")?.trim() ?? "";
+  if (!/^\d+$/.test(header)) return DEFAULT_RETRY_AFTER;
+  return Math.min(Math.max(Number(header), 1), 30);
+}
+
+/**
+ * Sends a write refused because its list is still being prepared again after Retry-After, up to
+ * WRITE_RETRIES times, so that a change made too early is not lost; if the list is still not
+ * ready, rejects with NOT_SAVED_YET and the form keeps what the user typed. Reads are not
+ * retried here: the page shows that the list is being prepared and asks again (useTodos).
+ */
+function retryingWrites(send: Send): Send {
+  return async (method, path, body, signal) => {
+    for (let retries = 0; ; retries++) {
+      try {
+        return await send(method, path, body, signal);
+      } catch (error) {
+        // Only a list's routes are refused while it is prepared; creating a list is never resent.
+        if (method === "GET" || !path.startsWith("lists/") || !isPreparing(error)) throw error;
+        if (retries === WRITE_RETRIES) throw new ApiError(503, error.code, NOT_SAVED_YET, error.retryAfter);
+        await new Promise((resolve) => setTimeout(resolve, error.retryAfter * 1000));
+      }
+    }
+  };
 }
 
 async function todoFrom(response: Response): Promise<Todo> {

@@ -88,3 +88,20 @@ describe("a list's members", () => {
     await expect(members.add("bob@example.test")).rejects.toMatchObject({ code: "invalid_response" });
   });
 });
+
+describe("a list being prepared", () => {
+  it("is created with its status when the API answers 202, and listed so", async () => {
+    const preparing = { ...list("a", "2025-01-01T00:00:00Z"), status: "preparing" };
+    answer(202, preparing);
+    expect(await api.createList("Groceries")).toMatchObject({ id: "a", status: "preparing" });
+
+    answer(200, { lists: [preparing, list("b", "2025-01-02T00:00:00Z")] });
+    expect((await api.lists()).map((l) => l.status)).toEqual(["preparing", undefined]);
+  });
+
+  it("rejects any other status", async () => {
+    answer(200, { lists: [{ ...list("a", "2025-01-01T00:00:00Z"), status: "ready" }] });
+
+    await expect(api.lists()).rejects.toMatchObject({ code: "invalid_response" });
+  });
+});

@@ -13,11 +13,17 @@ export interface ListInfo {
   /** The signed-in user's role on this list. */
   role: Role;
   createdAt: string;
+  /**
+   * Present while the list's own table is being created, which takes AWS a few seconds: until
+   * then the API answers the list's routes with 503 (see isPreparing in api.ts).
+   */
+  status?: "preparing";
 }
 
 export interface ListApi {
   /** The user's lists, oldest first: their own and those shared with them. */
   lists(signal?: AbortSignal): Promise<ListInfo[]>;
+  /** The new list; its status is "preparing" (HTTP 202) until its table is ready. */
   createList(name: string): Promise<ListInfo>;
   /** Owner only. */
   renameList(id: string, name: string): Promise<ListInfo>;
@@ -83,6 +89,7 @@ function isList(value: unknown): value is ListInfo {
     typeof value["id"] === "string" &&
     typeof value["name"] === "string" &&
     (value["role"] === "owner" || value["role"] === "member") &&
-    typeof value["createdAt"] === "string"
+    typeof value["createdAt"] === "string" &&
+    (value["status"] === undefined || value["status"] === "preparing")
   );
 }

@@ -35,6 +35,8 @@ export interface ListActions {
    * Back to the lists.
    */
   gone(list: ListInfo): void;
+  /** The API answered for `list`, which was being prepared: its table is ready now. */
+  ready(list: ListInfo): void;
 }
 
 export const SESSION_NOT_REFRESHED = "Your change is saved, but your session could not be refreshed to include it; the app keeps working.";
@@ -211,6 +213,13 @@ export function useLists(api: ListApi, email: string): ListActions {
     [forget],
   );
 
+  const ready = useCallback((list: ListInfo) => {
+    setLists((current) => {
+      if (current.status !== "ready" || !current.lists.some((l) => l.id === list.id && l.status === "preparing")) return current;
+      return { ...current, lists: current.lists.map((l) => (l.id === list.id ? withoutStatus(l) : l)) };
+    });
+  }, []);
+
   const selected = lists.status === "ready" ? (lists.lists.find((list) => list.id === selectedId) ?? null) : null;
 
   return {
@@ -234,6 +243,7 @@ export function useLists(api: ListApi, email: string): ListActions {
     remove,
     leave,
     gone,
+    ready,
   };
 }
 
@@ -267,6 +277,13 @@ async function refreshAfterChange(api: ListApi): Promise<string | null> {
   } catch (error) {
     return `${SESSION_NOT_REFRESHED} ${messageOf(error)}`;
   }
+}
+
+/** `list` as it is once its table is ready: without a status. */
+function withoutStatus(list: ListInfo): ListInfo {
+  const copy = { ...list };
+  delete copy.status;
+  return copy;
 }
 
 function isNotFound(error: unknown): boolean {

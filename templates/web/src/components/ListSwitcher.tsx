@@ -1,6 +1,9 @@
 // The user's lists as links, the open one marked as the current page{% if s.sharing %}; the user's own lists
 // apart from those shared with them{% endif %}.
 // Each link's address names its list, so a list can be opened in a new tab or bookmarked.
+{%- if s.silo %}
+// A list whose table is still being created says so ("Preparing…") until it is ready.
+{%- endif %}
 import { useId, type MouseEvent } from "react";
 import type { ListInfo } from "../listApi.ts";
 import { listAddress } from "../useLists.ts";
@@ -55,6 +58,14 @@ function ListGroup({ title, lists, selectedId, onSelect }: Props & { title: stri
                 onClick={(event) => open(event, list.id)}
               >
                 {list.name}
+{%- if s.silo %}
+                {list.status === "preparing" && (
+                  <>
+                    {" "}
+                    <span className="badge">Preparing…</span>
+                  </>
+                )}
+{%- endif %}
               </a>
             </li>
           ))}

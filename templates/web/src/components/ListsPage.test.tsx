@@ -1,8 +1,11 @@
 // The lists page: the switcher, creating, renaming and deleting lists, the open list kept in the
 // address, and each list's todos kept apart from the others'.
-import { render, screen, within } from "@testing-library/react";
+import { {% if s.silo %}act, {% endif %}render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it } from "vitest";
+import { {% if s.silo %}afterEach, {% endif %}describe, expect, it{% if s.silo %}, vi{% endif %} } from "vitest";
+{%- if s.silo %}
+import { NOT_SAVED_YET } from "../api.ts";
+{%- endif %}
 import { createListApi } from "../listApi.ts";
 import { FAKE_API_URL, installFakeApi, type FakeApiOptions } from "../test/fakeApi.ts";
 import { fakeApiSession } from "../test/fakeAuth.ts";
@@ -10,7 +13,13 @@ import { fakeApiSession } from "../test/fakeAuth.ts";
 import { FAKE_USER } from "../test/fakeLists.ts";
 {%- endif %}
 import { NOT_AVAILABLE } from "../useLists.ts";
+{%- if s.silo %}
+import { PREPARING_TOO_LONG } from "../useTodos.ts";
+{%- endif %}
 import { CHOOSE_A_LIST, ListsPage, NO_LISTS } from "./ListsPage.tsx";
+{%- if s.silo %}
+import { PREPARING } from "./TodoPage.tsx";
+{%- endif %}
 
 const twoLists: FakeApiOptions = {
   lists: [
@@ -312,3 +321,138 @@ describe("deleting the open list", () => {
     expect(screen.getByRole("checkbox", { name: "Buy milk" })).toBeTruthy();
   });
 });
+{%- if s.silo %}
+
+describe("a list being prepared (its own table is still being created)", () => {
+  // Retry-After is in seconds: the clock is faked, and moved on by the tests.
+  afterEach(() => vi.useRealTimers());
+
+  function renderPreparingPage(options: FakeApiOptions) {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const page = renderPage(options);
+    return { ...page, user: userEvent.setup({ advanceTimers: vi.advanceTimersByTime }) };
+  }
+
+  const wait = (seconds: number) => act(() => vi.advanceTimersByTimeAsync(seconds * 1000));
+  const preparing = () => screen.queryByText(PREPARING)?.closest("[role=status]") ?? null;
+  const newTodoInput = () => screen.queryByRole<HTMLInputElement>("textbox", { name: "New todo" });
+
+  it("opens a new list, says it is being prepared, and shows it once its table is ready", async () => {
+    const { api, user } = renderPreparingPage({ lists: [] });
+    await screen.findByText(NO_LISTS);
+    api.lists.prepareNewListsFor = 2;
+
+    await user.type(newListInput(), "Groceries{Enter}");
+
+    expect(await screen.findByText(PREPARING)).toBeTruthy();
+    expect(preparing()?.getAttribute("aria-live")).toBe("polite");
+    expect(newTodoInput()).toBeNull();
+    expect(link("Groceries Preparing…").getAttribute("aria-current")).toBe("page");
+    expect(screen.getByRole("heading", { name: "Groceries" })).toBeTruthy();
+
+    await wait(2);
+    expect(preparing()).not.toBeNull();
+    await wait(2);
+
+    expect(await screen.findByText("No todos yet — add your first one.")).toBeTruthy();
+    expect(preparing()).toBeNull();
+    expect(link("Groceries").getAttribute("aria-current")).toBe("page");
+    await user.type(newTodoInput()!, "Buy milk{Enter}");
+    expect(await screen.findByRole("checkbox", { name: "Buy milk" })).toBeTruthy();
+    expect(api.requests).toEqual([
+      "GET /lists",
+      'POST /lists {"name":"Groceries"}',
+      "GET /lists/list-1/todos",
+      "GET /lists/list-1/todos",
+      "GET /lists/list-1/todos",
+      'POST /lists/list-1/todos {"title":"Buy milk"}',
+    ]);
+  });
+
+  it("labels a list being prepared in the switcher until it has been opened and is ready", async () => {
+    const { api, user } = renderPreparingPage({
+      lists: [{ name: "Groceries", todos: ["Buy milk"] }, { name: "Work", todos: ["Write report"], preparingFor: 2 }],
+    });
+    await screen.findByRole("checkbox", { name: "Buy milk" });
+    expect(within(switcher()).getAllByRole("link").map((l) => l.textContent)).toEqual(["Groceries", "Work Preparing…"]);
+
+    await user.click(link("Work Preparing…"));
+    expect(await screen.findByText(PREPARING)).toBeTruthy();
+    await wait(2);
+    await wait(2);
+
+    expect(await screen.findByRole("checkbox", { name: "Write report" })).toBeTruthy();
+    expect(within(switcher()).getAllByRole("link").map((l) => l.textContent)).toEqual(["Groceries", "Work"]);
+    expect(api.requests.filter((request) => request === "GET /lists/list-2/todos")).toHaveLength(3);
+  });
+
+  it("asks again after 2 seconds when the 503 has no Retry-After (or the browser may not read it)", async () => {
+    const { api } = renderPreparingPage({ lists: [{ name: "Groceries", preparingFor: 1 }] });
+    api.lists.retryAfter = null;
+    await screen.findByText(PREPARING);
+
+    await wait(2);
+
+    expect(await screen.findByText("No todos yet — add your first one.")).toBeTruthy();
+    expect(api.requests).toEqual(["GET /lists", "GET /lists/list-1/todos", "GET /lists/list-1/todos"]);
+  });
+
+  it("stops after a minute and offers Retry, which asks again", async () => {
+    const { api, user } = renderPreparingPage({ lists: [{ name: "Groceries", preparingFor: 1000 }] });
+    await screen.findByText(PREPARING);
+
+    await wait(58);
+    expect(preparing()).not.toBeNull();
+    await wait(2);
+
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain(`Could not load your todos: ${PREPARING_TOO_LONG}`);
+    expect(preparing()).toBeNull();
+    const asked = api.requests.length;
+    await wait(10);
+    expect(api.requests.length).toBe(asked);
+
+    api.lists.named("Groceries").preparingFor = 0;
+    await user.click(within(alert).getByRole("button", { name: "Retry" }));
+    expect(await screen.findByText("No todos yet — add your first one.")).toBeTruthy();
+  });
+
+  it("keeps a todo refused with 503 in the form, and saves it after Retry-After", async () => {
+    const { api, user } = renderPreparingPage({ todos: ["Buy milk"] });
+    await screen.findByRole("checkbox", { name: "Buy milk" });
+    const message = "list list-1 is being prepared; try again in a few seconds";
+    api.failNext("POST", { status: 503, headers: { "Retry-After": "3" }, body: { error: "unavailable", message } });
+
+    await user.type(newTodoInput()!, "Buy eggs{Enter}");
+
+    expect(await screen.findByRole("button", { name: "Adding…" })).toBeTruthy();
+    expect(newTodoInput()!.value).toBe("Buy eggs");
+    await wait(3);
+    expect(await screen.findByRole("checkbox", { name: "Buy eggs" })).toBeTruthy();
+    expect(newTodoInput()!.value).toBe("");
+    expect(screen.queryByRole("alert")).toBeNull();
+    expect(api.requests.filter((r) => r.startsWith("POST"))).toEqual([
+      'POST /lists/list-1/todos {"title":"Buy eggs"}',
+      'POST /lists/list-1/todos {"title":"Buy eggs"}',
+    ]);
+  });
+
+  it("says a change is not saved yet when the list stays unready, and keeps what was typed", async () => {
+    const { api, user } = renderPreparingPage({ lists: [{ name: "Groceries", preparingFor: 1000 }] });
+    await screen.findByText(PREPARING);
+
+    await user.click(screen.getByRole("button", { name: "Rename list" }));
+    await user.type(screen.getByRole("textbox", { name: "List name" }), "!{Enter}");
+    for (let retry = 0; retry < 3; retry++) await wait(2);
+
+    expect((await screen.findByRole("alert")).textContent).toContain(`Could not rename “Groceries”: ${NOT_SAVED_YET}`);
+    expect(screen.getByRole<HTMLInputElement>("textbox", { name: "List name" }).value).toBe("Groceries!");
+    expect(api.requests.filter((r) => r.startsWith("PATCH"))).toHaveLength(4);
+    expect(api.lists.named("Groceries").name).toBe("Groceries");
+
+    api.lists.named("Groceries").preparingFor = 0;
+    await user.click(screen.getByRole("button", { name: "Save name" }));
+    expect(await screen.findByRole("heading", { name: "Groceries!" })).toBeTruthy();
+  });
+});
+{%- endif %}

@@ -23,7 +23,7 @@ interface Props {
 
 export function ListsPage({ api{% if s.sharing %}, email{% endif %} }: Props) {
   const lists = useLists(api{% if s.sharing %}, email{% endif %});
-  const { selected, gone } = lists;
+  const { selected, gone{% if s.silo %}, ready{% endif %} } = lists;
   const selectedId = selected?.id ?? null;
 
   // One client per open list, made again only when another list opens (a new client reloads
@@ -31,8 +31,16 @@ export function ListsPage({ api{% if s.sharing %}, email{% endif %} }: Props) {
   const todoApi = useMemo(() => {
     if (selected === null) return null;
     const list = selected;
+{%- if s.silo %}
+    return noticingReady(
+      noticingGone(api.todos(list.id), () => gone(list)),
+      () => ready(list),
+    );
+  }, [api, selectedId, gone, ready]);
+{%- else %}
     return noticingGone(api.todos(list.id), () => gone(list));
   }, [api, selectedId, gone]);
+{%- endif %}
 {%- if s.sharing %}
   const memberApi = useMemo(() => (selectedId === null ? null : api.members(selectedId)), [api, selectedId]);
 {%- endif %}
@@ -103,3 +111,17 @@ function noticingGone(todos: TodoApi, onGone: () => void): TodoApi {
     createTodo: (title) => watch(todos.createTodo(title)),
   };
 }
+{%- if s.silo %}
+
+/** `todos`, telling `onReady` when they load: a list that was being prepared is ready now. */
+function noticingReady(todos: TodoApi, onReady: () => void): TodoApi {
+  return {
+    ...todos,
+    listTodos: async (signal) => {
+      const loaded = await todos.listTodos(signal);
+      onReady();
+      return loaded;
+    },
+  };
+}
+{%- endif %}

@@ -15,6 +15,9 @@ export const FAKE_API_URL = "https://api.example.test/prod/";
 {% if s.multi_tenant %}export {% endif %}interface CannedResponse {
   status: number;
   body?: unknown;
+{%- if s.silo %}
+  headers?: Record<string, string>;
+{%- endif %}
 }
 
 export interface FakeApiOptions {
@@ -161,10 +164,16 @@ export function installFakeApi(options: FakeApiOptions = {}): FakeApi {
     if (gate && url.pathname !== "/config.json") await gate;
     const method = init?.method ?? "GET";
     const body: unknown = typeof init?.body === "string" ? JSON.parse(init.body) : undefined;
-    const { status, body: responseBody } = await handle(method, url, body{% if s.sign_in %}, new Headers(init?.headers).get("Authorization"){% endif %});
+    const { status, body: responseBody{% if s.silo %}, headers{% endif %} } = await handle(method, url, body{% if s.sign_in %}, new Headers(init?.headers).get("Authorization"){% endif %});
+{%- if s.silo %}
+    if (responseBody === undefined) return new Response(null, { status, headers: { ...headers } });
+    const text = typeof responseBody === "string" ? responseBody : JSON.stringify(responseBody);
+    return new Response(text, { status, headers: { "Content-Type": "application/json", ...headers } });
+{%- else %}
     if (responseBody === undefined) return new Response(null, { status });
     const text = typeof responseBody === "string" ? responseBody : JSON.stringify(responseBody);
     return new Response(text, { status, headers: { "Content-Type": "application/json" } });
+{%- endif %}
   });
   vi.stubGlobal("fetch", fakeFetch);
 

@@ -19,6 +19,10 @@ export interface FakeListSeed {
 {%- endif %}
   /** Its todos, oldest first. */
   todos?: TodoSeed[];
+{%- if s.silo %}
+  /** How many requests to its routes are refused (503) before its table is ready; 0 by default. */
+  preparingFor?: number;
+{%- endif %}
 }
 
 export interface FakeList {
@@ -31,6 +35,13 @@ export interface FakeList {
   createdAt: string;
   updatedAt: string;
   todos: Todo[];
+{%- if s.silo %}
+  /**
+   * While above 0 the list is being prepared: GET /lists shows it so, and each request to its
+   * routes is answered 503 (counting this down) as the real API does until the table is ready.
+   */
+  preparingFor: number;
+{%- endif %}
 }
 
 export interface FakeLists {
@@ -41,6 +52,12 @@ export interface FakeLists {
 {%- if s.sharing %}
   /** The emails of everyone who has signed up; only they can be added as members. */
   readonly users: Set<string>;
+{%- endif %}
+{%- if s.silo %}
+  /** `preparingFor` of each list created from now on: above 0, POST /lists answers 202, not 201. */
+  prepareNewListsFor: number;
+  /** The Retry-After header of a 503 for a list being prepared; null sends none. */
+  retryAfter: string | null;
 {%- endif %}
   /** The list called `name`; throws when there is none, so a typo in a test fails loudly. */
   named(name: string): FakeList;
@@ -66,7 +83,11 @@ export function createFakeLists(
   let nextId = 1;
   const makeList = (name: string, owner: string): FakeList => {
     const at = timestamp();
+{%- if s.silo %}
+    return { id: `list-${nextId++}`, name, owner,{% if s.sharing %} members: [],{% endif %} createdAt: at, updatedAt: at, todos: [], preparingFor: 0 };
+{%- else %}
     return { id: `list-${nextId++}`, name, owner,{% if s.sharing %} members: [],{% endif %} createdAt: at, updatedAt: at, todos: [] };
+{%- endif %}
   };
   const all = seeds.map((seed) => ({
     ...makeList(seed.name, seed.owner ?? FAKE_USER),
@@ -74,6 +95,9 @@ export function createFakeLists(
     members: [...(seed.members ?? [])],
 {%- endif %}
     todos: (seed.todos ?? []).map((todo) => makeTodo(typeof todo === "string" ? { title: todo } : todo)),
+{%- if s.silo %}
+    preparingFor: seed.preparingFor ?? 0,
+{%- endif %}
   }));
 {%- if s.sharing %}
   const users = new Set([FAKE_USER, ...all.flatMap((list) => [list.owner, ...list.members])]);
@@ -93,6 +117,9 @@ export function createFakeLists(
     role,
     createdAt: list.createdAt,
     updatedAt: list.updatedAt,
+{%- if s.silo %}
+    ...(list.preparingFor > 0 ? { status: "preparing" as const } : {}),
+{%- endif %}
   });
 
   const fake: FakeLists = {
@@ -100,6 +127,10 @@ export function createFakeLists(
     caller: FAKE_USER,
 {%- if s.sharing %}
     users,
+{%- endif %}
+{%- if s.silo %}
+    prepareNewListsFor: 0,
+    retryAfter: "2",
 {%- endif %}
     named(name) {
       const list = all.find((l) => l.name === name);
@@ -119,8 +150,14 @@ export function createFakeLists(
         const name = validName(body);
         if (name === null) return nameError();
         const list = makeList(name, caller);
+{%- if s.silo %}
+        list.preparingFor = fake.prepareNewListsFor;
+        all.push(list);
+        return { status: list.preparingFor > 0 ? 202 : 201, body: view(list, "owner") };
+{%- else %}
         all.push(list);
         return { status: 201, body: view(list, "owner") };
+{%- endif %}
       }
 
       const match = path.match(/^lists\/([^/]+)(?:\/(.+))?$/);
@@ -130,6 +167,13 @@ export function createFakeLists(
       const role = list === undefined ? null : roleOf(list, caller);
       // Missing, or not the caller's: the same answer, so that a list's existence is not revealed.
       if (list === undefined || role === null) return { status: 404, body: { error: "not_found", message: `list ${id} does not exist` } };
+{%- if s.silo %}
+      if (list.preparingFor > 0) {
+        list.preparingFor--;
+        const headers: Record<string, string> = fake.retryAfter === null ? {} : { "Retry-After": fake.retryAfter };
+        return { status: 503, headers, body: { error: "unavailable", message: `list ${id} is being prepared; try again in a few seconds` } };
+      }
+{%- endif %}
 
       const rest = match[2];
       if (rest === undefined) {

@@ -1,6 +1,7 @@
 // The user's lists as links, the open one marked as the current page; the user's own lists
 // apart from those shared with them.
 // Each link's address names its list, so a list can be opened in a new tab or bookmarked.
+// A list whose table is still being created says so ("Preparing…") until it is ready.
 import { useId, type MouseEvent } from "react";
 import type { ListInfo } from "../listApi.ts";
 import { listAddress } from "../useLists.ts";
@@ -51,6 +52,12 @@ function ListGroup({ title, lists, selectedId, onSelect }: Props & { title: stri
                 onClick={(event) => open(event, list.id)}
               >
                 {list.name}
+                {list.status === "preparing" && (
+                  <>
+                    {" "}
+                    <span className="badge">Preparing…</span>
+                  </>
+                )}
               </a>
             </li>
           ))}

@@ -21,7 +21,7 @@ interface Props {
 
 export function ListsPage({ api, email }: Props) {
   const lists = useLists(api, email);
-  const { selected, gone } = lists;
+  const { selected, gone, ready } = lists;
   const selectedId = selected?.id ?? null;
 
   // One client per open list, made again only when another list opens (a new client reloads
@@ -29,8 +29,11 @@ export function ListsPage({ api, email }: Props) {
   const todoApi = useMemo(() => {
     if (selected === null) return null;
     const list = selected;
-    return noticingGone(api.todos(list.id), () => gone(list));
-  }, [api, selectedId, gone]);
+    return noticingReady(
+      noticingGone(api.todos(list.id), () => gone(list)),
+      () => ready(list),
+    );
+  }, [api, selectedId, gone, ready]);
   const memberApi = useMemo(() => (selectedId === null ? null : api.members(selectedId)), [api, selectedId]);
 
   return (
@@ -95,5 +98,17 @@ function noticingGone(todos: TodoApi, onGone: () => void): TodoApi {
     ...todos,
     listTodos: (signal) => watch(todos.listTodos(signal)),
     createTodo: (title) => watch(todos.createTodo(title)),
+  };
+}
+
+/** `todos`, telling `onReady` when they load: a list that was being prepared is ready now. */
+function noticingReady(todos: TodoApi, onReady: () => void): TodoApi {
+  return {
+    ...todos,
+    listTodos: async (signal) => {
+      const loaded = await todos.listTodos(signal);
+      onReady();
+      return loaded;
+    },
   };
 }

@@ -11,6 +11,7 @@ export const FAKE_API_URL = "https://api.example.test/prod/";
 export interface CannedResponse {
   status: number;
   body?: unknown;
+  headers?: Record<string, string>;
 }
 
 export interface FakeApiOptions {
@@ -125,10 +126,10 @@ export function installFakeApi(options: FakeApiOptions = {}): FakeApi {
     if (gate && url.pathname !== "/config.json") await gate;
     const method = init?.method ?? "GET";
     const body: unknown = typeof init?.body === "string" ? JSON.parse(init.body) : undefined;
-    const { status, body: responseBody } = await handle(method, url, body, new Headers(init?.headers).get("Authorization"));
-    if (responseBody === undefined) return new Response(null, { status });
+    const { status, body: responseBody, headers } = await handle(method, url, body, new Headers(init?.headers).get("Authorization"));
+    if (responseBody === undefined) return new Response(null, { status, headers: { ...headers } });
     const text = typeof responseBody === "string" ? responseBody : JSON.stringify(responseBody);
-    return new Response(text, { status, headers: { "Content-Type": "application/json" } });
+    return new Response(text, { status, headers: { "Content-Type": "application/json", ...headers } });
   });
   vi.stubGlobal("fetch", fakeFetch);
 

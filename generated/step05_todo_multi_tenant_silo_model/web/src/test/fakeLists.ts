@@ -17,6 +17,8 @@ export interface FakeListSeed {
   members?: string[];
   /** Its todos, oldest first. */
   todos?: TodoSeed[];
+  /** How many requests to its routes are refused (503) before its table is ready; 0 by default. */
+  preparingFor?: number;
 }
 
 export interface FakeList {
@@ -27,6 +29,11 @@ export interface FakeList {
   createdAt: string;
   updatedAt: string;
   todos: Todo[];
+  /**
+   * While above 0 the list is being prepared: GET /lists shows it so, and each request to its
+   * routes is answered 503 (counting this down) as the real API does until the table is ready.
+   */
+  preparingFor: number;
 }
 
 export interface FakeLists {
@@ -36,6 +43,10 @@ export interface FakeLists {
   caller: string;
   /** The emails of everyone who has signed up; only they can be added as members. */
   readonly users: Set<string>;
+  /** `preparingFor` of each list created from now on: above 0, POST /lists answers 202, not 201. */
+  prepareNewListsFor: number;
+  /** The Retry-After header of a 503 for a list being prepared; null sends none. */
+  retryAfter: string | null;
   /** The list called `name`; throws when there is none, so a typo in a test fails loudly. */
   named(name: string): FakeList;
   /** Answers a request under /lists; `path` has no leading slash, e.g. "lists/list-1". */
@@ -58,12 +69,13 @@ export function createFakeLists(
   let nextId = 1;
   const makeList = (name: string, owner: string): FakeList => {
     const at = timestamp();
-    return { id: `list-${nextId++}`, name, owner, members: [], createdAt: at, updatedAt: at, todos: [] };
+    return { id: `list-${nextId++}`, name, owner, members: [], createdAt: at, updatedAt: at, todos: [], preparingFor: 0 };
   };
   const all = seeds.map((seed) => ({
     ...makeList(seed.name, seed.owner ?? FAKE_USER),
     members: [...(seed.members ?? [])],
     todos: (seed.todos ?? []).map((todo) => makeTodo(typeof todo === "string" ? { title: todo } : todo)),
+    preparingFor: seed.preparingFor ?? 0,
   }));
   const users = new Set([FAKE_USER, ...all.flatMap((list) => [list.owner, ...list.members])]);
 
@@ -79,12 +91,15 @@ export function createFakeLists(
     role,
     createdAt: list.createdAt,
     updatedAt: list.updatedAt,
+    ...(list.preparingFor > 0 ? { status: "preparing" as const } : {}),
   });
 
   const fake: FakeLists = {
     all,
     caller: FAKE_USER,
     users,
+    prepareNewListsFor: 0,
+    retryAfter: "2",
     named(name) {
       const list = all.find((l) => l.name === name);
       if (list === undefined) throw new Error(`the fake API has no list called “${name}”`);
@@ -103,8 +118,9 @@ export function createFakeLists(
         const name = validName(body);
         if (name === null) return nameError();
         const list = makeList(name, caller);
+        list.preparingFor = fake.prepareNewListsFor;
         all.push(list);
-        return { status: 201, body: view(list, "owner") };
+        return { status: list.preparingFor > 0 ? 202 : 201, body: view(list, "owner") };
       }
 
       const match = path.match(/^lists\/([^/]+)(?:\/(.+))?$/);
@@ -114,6 +130,11 @@ export function createFakeLists(
       const role = list === undefined ? null : roleOf(list, caller);
       // Missing, or not the caller's: the same answer, so that a list's existence is not revealed.
       if (list === undefined || role === null) return { status: 404, body: { error: "not_found", message: `list ${id} does not exist` } };
+      if (list.preparingFor > 0) {
+        list.preparingFor--;
+        const headers: Record<string, string> = fake.retryAfter === null ? {} : { "Retry-After": fake.retryAfter };
+        return { status: 503, headers, body: { error: "unavailable", message: `list ${id} is being prepared; try again in a few seconds` } };
+      }
 
       const rest = match[2];
       if (rest === undefined) {
