@@ -14,17 +14,13 @@ use super::{DeployError, say};
 /// The stack output that names the tenant tables' prefix.
 pub const PREFIX_OUTPUT: &str = "TenantTablePrefix";
 
-/// The shortest prefix accepted (the runtime refuses a shorter one too): an empty prefix
-/// would name every table of the account.
-const MIN_PREFIX_LEN: usize = 2;
-
 /// How long a table that is still being created (or already being deleted) is waited for.
 const IN_USE_POLL: Duration = Duration::from_secs(2);
 const IN_USE_TRIES: u32 = 30;
 
-/// The prefix `stack_name` published, or `None` when it has no tenant tables. A prefix that
-/// could name another stack's tables (shorter than 2 characters, or not `<stack name>-…`) is
-/// refused, before anything is deleted.
+/// The prefix `stack_name` published, or `None` when it has no tenant tables. Any prefix
+/// but the one the CDK app sets, `<stack name>-tenant-`, is refused before anything is
+/// deleted: a shorter one could name another stack's tables (`<stack name>-eu-tenant-…`).
 pub fn prefix(
     stack_name: &str,
     outputs: &[(String, String, Option<String>)],
@@ -32,7 +28,7 @@ pub fn prefix(
     let Some((_, prefix, _)) = outputs.iter().find(|(key, ..)| key == PREFIX_OUTPUT) else {
         return Ok(None);
     };
-    if prefix.len() < MIN_PREFIX_LEN || !prefix.starts_with(&format!("{stack_name}-")) {
+    if *prefix != format!("{stack_name}-tenant-") {
         return Err(DeployError::Failed(format!(
             "{stack_name}'s {PREFIX_OUTPUT} output is {prefix:?}, which could name tables that are not its own; nothing was deleted\n  help: the CDK app sets it to `{stack_name}-tenant-`; delete the stack with `npx cdk destroy` in the step's folder and its tenant tables in the DynamoDB console"
         )));
@@ -91,7 +87,7 @@ pub async fn delete(client: &Client, prefix: &str, names: &[String]) -> Result<(
                 }
                 Err(err) => {
                     return Err(DeployError::Aws(format!(
-                        "deleting the tenant table {name}: {}\n  help: the stack is gone; run `stepgen destroy` again later, or delete the tables whose names start with {prefix} in the DynamoDB console",
+                        "deleting the tenant table {name}: {}\n  help: the stack is gone, so `stepgen destroy` will not find them again; delete the tables whose names start with {prefix} in the DynamoDB console, or with `aws dynamodb list-tables` and `aws dynamodb delete-table` (the step's README has the loop)",
                         DisplayErrorContext(&err)
                     )));
                 }
@@ -133,6 +129,7 @@ mod tests {
             "Step05",
             "tenant-",
             "Step05TodoMultiTenantSiloModelV2-tenant-",
+            "Step05TodoMultiTenantSiloModel-",
         ] {
             let err = prefix(STACK, &outputs(bad)).unwrap_err().to_string();
             assert!(err.contains("nothing was deleted"), "{bad:?}: {err}");

@@ -16,8 +16,7 @@
 //! The bridge publishes moto's signing keys and its own at the pool's usual JWKS path, and
 //! the local API is pointed there, so tokens from either verify.
 
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::sync::Arc;
+use std::net::TcpStream;
 use std::time::Duration;
 
 use aws_lc_rs::rand::SystemRandom;
@@ -26,7 +25,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
-use super::local_http::{Request, read_request, respond};
+use super::local_http::{Request, listen, read_request, respond};
 use super::template::Template;
 
 /// The key id of the bridge's signing key in the JWKS.
@@ -87,17 +86,8 @@ pub struct BridgeConfig {
 
 /// Starts the bridge on `127.0.0.1:port`, serving until the process ends.
 pub fn start(port: u16, config: BridgeConfig) -> std::io::Result<()> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))?;
-    let bridge = Arc::new(Bridge::new(config)?);
-    std::thread::Builder::new()
-        .name("cognito-bridge".into())
-        .spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let bridge = Arc::clone(&bridge);
-                std::thread::spawn(move || bridge.serve(stream));
-            }
-        })?;
-    Ok(())
+    let bridge = Bridge::new(config)?;
+    listen(port, "cognito-bridge", move |stream| bridge.serve(stream))
 }
 
 struct Bridge {
@@ -510,6 +500,8 @@ mod tests {
     use std::sync::Mutex;
 
     use std::io::Write;
+    use std::net::{Ipv4Addr, TcpListener};
+    use std::sync::Arc;
 
     use todo_test_support::MotoCognito;
 

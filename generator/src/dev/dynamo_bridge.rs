@@ -10,13 +10,13 @@
 //! does for such a table.
 
 use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::net::TcpStream;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::local_http::{Request, read_request, respond};
+use super::local_http::{Request, listen, read_request, respond};
 
 const TARGET_PREFIX: &str = "DynamoDB_20120810.";
 const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
@@ -33,8 +33,7 @@ pub struct DynamoBridgeConfig {
 
 /// Starts the bridge on `127.0.0.1:port`, serving until the process ends.
 pub fn start(port: u16, config: DynamoBridgeConfig) -> std::io::Result<()> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))?;
-    let bridge = Arc::new(Bridge {
+    let bridge = Bridge {
         config,
         active_at: Mutex::default(),
         agent: ureq::Agent::config_builder()
@@ -43,16 +42,8 @@ pub fn start(port: u16, config: DynamoBridgeConfig) -> std::io::Result<()> {
             .proxy(None)
             .build()
             .new_agent(),
-    });
-    std::thread::Builder::new()
-        .name("dynamo-bridge".into())
-        .spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let bridge = Arc::clone(&bridge);
-                std::thread::spawn(move || bridge.serve(stream));
-            }
-        })?;
-    Ok(())
+    };
+    listen(port, "dynamo-bridge", move |stream| bridge.serve(stream))
 }
 
 struct Bridge {

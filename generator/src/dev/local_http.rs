@@ -3,11 +3,32 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// AWS JSON requests are small; DynamoDB's largest (BatchWriteItem) is 16 MB.
 const MAX_BODY: usize = 16 << 20;
+
+/// Serves `127.0.0.1:port` on a thread named `name` until the process ends, each connection
+/// on a thread of its own, handed to `serve`.
+pub fn listen(
+    port: u16,
+    name: &str,
+    serve: impl Fn(TcpStream) + Send + Sync + 'static,
+) -> std::io::Result<()> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))?;
+    let serve = Arc::new(serve);
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let serve = Arc::clone(&serve);
+                std::thread::spawn(move || serve(stream));
+            }
+        })?;
+    Ok(())
+}
 
 /// One HTTP request, as far as a bridge cares.
 pub struct Request {

@@ -204,7 +204,17 @@ impl FromRequestParts<PoolState> for ListAccess {
         // the caller is known to have access.
         let partition = match opened {
             Some(Ok(partition)) => partition,
-            _ => state.pool.open(context.tenant()).await?,
+            _ => match state.pool.open(context.tenant()).await {
+                Ok(partition) => partition,
+                // A silo list whose table is gone but whose entry is left: a deletion that
+                // stopped after DeleteTable. The entry leads nowhere; it goes too.
+                Err(ApiError::NotFound(message)) if state.silo.is_some() => {
+                    let (user, tenant) = (context.user(), context.tenant());
+                    state.pool.remove_membership(user, tenant).await?;
+                    return Err(HttpError(ApiError::NotFound(message)));
+                }
+                Err(other) => return Err(HttpError(other)),
+            },
         };
         let access = Self { context, partition };
         crate::metered::attribute(parts, &access.context, access.partition.as_ref()).await;
@@ -231,10 +241,15 @@ async fn list_lists(
         let entry = if entry.status.is_ready() {
             entry
         } else {
-            // Shown as preparing while its table is still being created.
+            // Shown as preparing while its table is still being created, or could not be
+            // checked: one list's trouble does not hide the others.
             match activate(&state, &user, &caller, entry.clone()).await {
+                Ok(ready) => ready,
                 Err(ApiError::Unavailable { .. }) => entry,
-                ready => ready?,
+                Err(error) => {
+                    tracing::warn!(list = %entry.list_id, %error, "a preparing list was not activated");
+                    entry
+                }
             }
         };
         lists.push(ListView::from(entry));
@@ -243,10 +258,10 @@ async fn list_lists(
 }
 
 /// Makes a silo list whose owner's entry says `preparing` ready, if its table is active:
-/// the list's record and owner go into the table, then the entry is marked ready. While
-/// the table is being created, the answer is 503 with `Retry-After`. Idempotent, and safe
-/// to run twice at once (two requests of the SPA): the second write of the list finds the
-/// first one's.
+/// the list's record and owner go into the table, then the entry is marked ready (only if
+/// it is still there and preparing: a conditional write). While the table is being
+/// created, the answer is 503 with `Retry-After`. Idempotent, and safe to run twice at
+/// once (two requests of the SPA): the second write of the list finds the first one's.
 async fn activate(
     state: &PoolState,
     owner: &UserId,
@@ -266,8 +281,13 @@ async fn activate(
     }
     let partition = match state.pool.open(&tenant).await {
         Ok(partition) => partition,
-        // The table is gone (deleted behind the API's back): ask for it again.
-        Err(ApiError::NotFound(_)) => {
+        // No table yet (its CreateTable failed or has not run), or gone: ask for it again,
+        // unless the list was deleted meanwhile.
+        Err(ApiError::NotFound(message)) => {
+            let entry = state.pool.membership(owner, &tenant).await?;
+            if entry.is_none_or(|entry| entry.status.is_ready()) {
+                return Err(ApiError::NotFound(message));
+            }
             silo.tables.provision(&tenant, &silo.tier).await?;
             return Err(table_preparing(&tenant));
         }
@@ -283,13 +303,12 @@ async fn activate(
             return Err(error);
         }
     }
-    let ready = Membership {
+    state.pool.mark_ready(owner, &tenant).await?;
+    tracing::info!(%tenant, "list ready");
+    Ok(Membership {
         status: ListStatus::Ready,
         ..entry
-    };
-    state.pool.put_membership(owner, &ready).await?;
-    tracing::info!(%tenant, "list ready");
-    Ok(ready)
+    })
 }
 
 /// The owner's member record in their list.
@@ -311,13 +330,14 @@ async fn create_list(
     let list = ListRecord::create(name, owner.clone());
     todo_metering::attribute_to_list(&list.id, &owner);
     if let Some(silo) = &state.silo {
-        // A table of its own first; the owner's entry says `preparing` until it is active.
-        silo.tables.provision(&list.id, &silo.tier).await?;
+        // The owner's entry first, `preparing` until the list's table is active; then the
+        // table. If CreateTable fails, the next request that sees the entry asks again.
         let entry = Membership {
             status: ListStatus::Preparing,
             ..Membership::of(&list, Role::Owner)
         };
         state.pool.put_membership(&owner, &entry).await?;
+        silo.tables.provision(&list.id, &silo.tier).await?;
         return match activate(&state, &owner, &caller, entry.clone()).await {
             Ok(ready) => Ok((StatusCode::CREATED, Json(ListView::from(ready)))),
             Err(ApiError::Unavailable { .. }) => {
@@ -371,7 +391,8 @@ async fn delete_list(
     access.context.authorize(Action::DeleteList)?;
     let tenant = access.tenant();
     // Members lose access first; the owner's entry goes last, so that if anything fails
-    // half-way the owner still sees the list and can delete it again.
+    // half-way the owner still sees the list and can delete it again (in the silo, an entry
+    // left after its table is gone is removed by the next request that reaches it).
     for member in access.partition.members(tenant).await? {
         if member.user_id != *access.context.user() {
             state

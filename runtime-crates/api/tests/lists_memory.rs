@@ -13,7 +13,7 @@ use serde_json::json;
 use todo_api::ListView;
 use todo_api::{AllowedOrigin, AppState, AuthConfig, MemoryDirectory, TokenVerifier};
 use todo_domain::{ListStatus, UserId};
-use todo_storage::{MemoryPool, MemoryProvisioner, MemorySiloPool, Tier};
+use todo_storage::{MemoryPool, MemoryProvisioner, MemorySiloPool, TenantProvisioner, Tier};
 use todo_test_support::tokens::{CLIENT_ID, JwksServer, POOL_ID, REGION, TestKey, id_claims};
 
 /// The test pool's key and JWKS, and three registered users.
@@ -341,4 +341,25 @@ async fn step05_a_list_ready_at_once_is_created_and_deleting_it_deletes_its_tabl
     assert_eq!(silo.tables().table_count(), 0, "its table is gone");
     assert_eq!(silo.item_count(), 0, "and every index entry");
     assert!(lists::lists_of(&owner).await.is_empty());
+}
+
+#[tokio::test]
+async fn step05_an_entry_whose_table_is_gone_goes_too() {
+    let world = World::start().await;
+    let silo = Arc::new(MemorySiloPool::new());
+    let api = world.step05(&silo);
+    let owner = world.user(&api, 0);
+    let list = lists::create_list(&owner, "Half deleted").await;
+    // A deletion that stopped after DeleteTable, before the owner's entry was removed.
+    silo.deprovision(&list.id).await.unwrap();
+    assert_eq!(lists::lists_of(&owner).await, std::slice::from_ref(&list));
+    owner
+        .api
+        .call(Method::GET, &format!("/lists/{}", list.id))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    assert!(
+        lists::lists_of(&owner).await.is_empty(),
+        "the entry is gone"
+    );
 }

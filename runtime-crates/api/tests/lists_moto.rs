@@ -15,7 +15,8 @@ use common::Api;
 use common::lists::{self, User};
 use todo_api::{AllowedOrigin, AppState, AuthConfig, TokenVerifier};
 use todo_directory::CognitoDirectory;
-use todo_storage::{DynamoPool, SiloPool, Tier};
+use todo_domain::{ListName, ListRecord, ListStatus, Membership, Role, UserId};
+use todo_storage::{DynamoPool, MembershipIndex, SiloPool, Tier};
 use todo_test_support::{COGNITO_REGION, MotoCognito, MotoDynamo, TABLE_NAME, TENANT_ROLE_ARN};
 
 const PASSWORD: &str = "Correct-Horse-Battery-9";
@@ -235,4 +236,25 @@ async fn step05_each_list_in_its_own_table_on_aws() {
             .await
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn step05_marking_an_entry_ready_never_brings_it_back_on_aws() {
+    let aws = Aws::start().await;
+    let index =
+        DynamoPool::from_lookup(&aws.dynamo.sdk_config(), TABLE_NAME, aws.lookup()).unwrap();
+    let owner = UserId::new(aws.users[0].0.clone()).unwrap();
+    let list = ListRecord::create(ListName::parse("Late").unwrap(), owner.clone());
+    let preparing = Membership {
+        status: ListStatus::Preparing,
+        ..Membership::of(&list, Role::Owner)
+    };
+    index.put_membership(&owner, &preparing).await.unwrap();
+    index.mark_ready(&owner, &list.id).await.unwrap();
+    let entry = index.membership(&owner, &list.id).await.unwrap().unwrap();
+    assert_eq!(entry.status, ListStatus::Ready);
+    // A late activation after the list was deleted writes nothing.
+    index.remove_membership(&owner, &list.id).await.unwrap();
+    index.mark_ready(&owner, &list.id).await.unwrap();
+    assert_eq!(index.membership(&owner, &list.id).await.unwrap(), None);
 }

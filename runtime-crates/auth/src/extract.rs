@@ -26,7 +26,7 @@ pub struct Caller {
     pub username: String,
     /// The `tenants` claim verbatim, when the token carries one: the list ids that step04's
     /// pre-token-generation trigger wrote into the token. Only a hint of where to look (the
-    /// API still reads the caller's member record); todo-claims' `TenantClaims` parses it.
+    /// caller's index entry still decides); todo-claims' `TenantClaims` parses it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tenants: Option<String>,
     /// The `tenants_truncated` claim verbatim: `"true"` when `tenants` holds only the

@@ -217,6 +217,9 @@ impl MembershipIndex for Unreachable {
     async fn remove_membership(&self, _: &UserId, _: &TenantId) -> Result<(), ApiError> {
         unreachable!("the trigger never writes")
     }
+    async fn mark_ready(&self, _: &UserId, _: &TenantId) -> Result<(), ApiError> {
+        unreachable!("the trigger never writes")
+    }
 }
 
 #[tokio::test]

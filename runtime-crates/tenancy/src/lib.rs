@@ -4,8 +4,8 @@
 //! Isolation is enforced twice, independently:
 //!
 //! 1. **The API authorizes** — [`TenantContext`] is the caller's role on the list in the
-//!    request path, from their entry in the list index (or, when their token's tenant
-//!    claims name the list, from their member record in its partition); none is a 404, and
+//!    request path, from their entry in the list index (when their token's tenant claims
+//!    name the list, the partition is opened while that entry is read); none is a 404, and
 //!    [`TenantContext::authorize`] applies the owner/member rules (the table in [`access`]).
 //! 2. **The credentials confine** — every request's reads and writes of the tenant's
 //!    partition go through a DynamoDB client built from [`TenantCredentials`]: STS

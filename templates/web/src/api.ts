@@ -149,20 +149,13 @@ async function errorFrom(response: Response): Promise<ApiError> {
   const body = await json(response).catch(() => undefined);
 {%- if s.silo %}
   const retryAfter = response.status === 503 ? retryAfterOf(response) : null;
-  if (isRecord(body) && typeof body["message"] === "string") {
-    const code = typeof body["error"] === "string" ? body["error"] : "unknown";
-    return new ApiError(response.status, code, body["message"], retryAfter);
-  }
-  return new ApiError(response.status, "unknown", `The API answered HTTP ${response.status} without an error message.`, retryAfter);
-}
-{%- else %}
-  if (isRecord(body) && typeof body["message"] === "string") {
-    const code = typeof body["error"] === "string" ? body["error"] : "unknown";
-    return new ApiError(response.status, code, body["message"]);
-  }
-  return new ApiError(response.status, "unknown", `The API answered HTTP ${response.status} without an error message.`);
-}
 {%- endif %}
+  if (isRecord(body) && typeof body["message"] === "string") {
+    const code = typeof body["error"] === "string" ? body["error"] : "unknown";
+    return new ApiError(response.status, code, body["message"]{% if s.silo %}, retryAfter{% endif %});
+  }
+  return new ApiError(response.status, "unknown", `The API answered HTTP ${response.status} without an error message.`{% if s.silo %}, retryAfter{% endif %});
+}
 {%- if s.silo %}
 
 /** Seconds to wait when a 503 does not say (or the browser may not read Retry-After). */

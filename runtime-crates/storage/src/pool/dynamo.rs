@@ -359,6 +359,10 @@ fn todo_from_item(item: &Item) -> Result<VersionedTodo, ApiError> {
     })
 }
 
+/// An index entry's status attribute, present only while the list is being prepared.
+const STATUS: &str = "status";
+const PREPARING: &str = "preparing";
+
 fn index_item(user: &UserId, entry: &Membership) -> Item {
     let mut item = key(user_partition_key(user), index_sort_key(&entry.list_id));
     item.extend([
@@ -369,14 +373,11 @@ fn index_item(user: &UserId, entry: &Membership) -> Item {
         ("updatedAt".to_owned(), s(entry.updated_at.to_string())),
     ]);
     // Only the silo's entries are ever preparing; a ready entry has no status at all.
-    if entry.status == ListStatus::Preparing {
+    if !entry.status.is_ready() {
         item.insert(STATUS.to_owned(), s(PREPARING));
     }
     item
 }
-
-const STATUS: &str = "status";
-const PREPARING: &str = "preparing";
 
 fn index_from_item(item: &Item) -> Result<Membership, ApiError> {
     let a = Attributes::of("list index", item);
@@ -593,6 +594,30 @@ impl MembershipIndex for DynamoPool {
             .map_err(|e| self.index.error("DeleteItem", &e))?;
         record_capacity(output.consumed_capacity(), Access::Write);
         Ok(())
+    }
+
+    async fn mark_ready(&self, user: &UserId, list: &TenantId) -> Result<(), ApiError> {
+        let result = self
+            .index
+            .client
+            .update_item()
+            .table_name(&self.index.name)
+            .set_key(Some(key(user_partition_key(user), index_sort_key(list))))
+            .update_expression("REMOVE #status")
+            .condition_expression("#status = :preparing")
+            .expression_attribute_names("#status", STATUS)
+            .expression_attribute_values(":preparing", s(PREPARING))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                record_capacity(output.consumed_capacity(), Access::Write);
+                Ok(())
+            }
+            Err(e) if is_condition_failure(&e) => Ok(()),
+            Err(e) => Err(self.index.error("UpdateItem", &e)),
+        }
     }
 }
 

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
 use todo_domain::{
-    ApiError, ListName, ListRecord, Member, Membership, NewTodo, TenantId, Timestamp, TodoId,
-    TodoPatch, UserId, VersionedTodo,
+    ApiError, ListName, ListRecord, ListStatus, Member, Membership, NewTodo, TenantId, Timestamp,
+    TodoId, TodoPatch, UserId, VersionedTodo,
 };
 
 use super::{
@@ -117,6 +117,17 @@ impl MembershipIndex for MemoryPool {
         {
             entry.name = name.to_owned();
             entry.updated_at = updated_at;
+        }
+        Ok(())
+    }
+
+    async fn mark_ready(&self, user: &UserId, list: &TenantId) -> Result<(), ApiError> {
+        let mut table = lock(&self.table);
+        if let Some(Stored::Index(entry)) = table
+            .get_mut(&user_partition_key(user))
+            .and_then(|items| items.get_mut(&index_sort_key(list)))
+        {
+            entry.status = ListStatus::Ready;
         }
         Ok(())
     }

@@ -64,6 +64,11 @@ pub trait MembershipIndex: Send + Sync {
 
     /// Takes `user`'s access to `list` away; nothing happens if they had none.
     async fn remove_membership(&self, user: &UserId, list: &TenantId) -> Result<(), ApiError>;
+
+    /// Marks `user`'s entry for `list` ready, if it is still `preparing` (one conditional
+    /// write); nothing happens to an entry that is ready or gone, so a request that
+    /// activated a list late never brings back an entry deleted meanwhile.
+    async fn mark_ready(&self, user: &UserId, list: &TenantId) -> Result<(), ApiError>;
 }
 
 /// Opens tenant-scoped handles.

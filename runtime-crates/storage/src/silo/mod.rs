@@ -206,6 +206,10 @@ impl<S: Silo> MembershipIndex for S {
     async fn remove_membership(&self, user: &UserId, list: &TenantId) -> Result<(), ApiError> {
         self.index().remove_membership(user, list).await
     }
+
+    async fn mark_ready(&self, user: &UserId, list: &TenantId) -> Result<(), ApiError> {
+        self.index().mark_ready(user, list).await
+    }
 }
 
 #[async_trait]
