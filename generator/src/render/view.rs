@@ -16,6 +16,10 @@ pub struct StepView<'a> {
     pub api_crate: String,
     /// Cargo package and binary name of the pre-token-generation trigger, e.g. `step04-token`.
     pub token_crate: String,
+    /// Cargo package and binary name of the tenant-provisioning consumer (step06 on).
+    pub provisioner_crate: String,
+    /// Cargo package and binary name of the usage roll-up consumer (step06 on).
+    pub rollup_crate: String,
     /// CloudFormation stack name, e.g. `Step00TodoSingleTenantServerless`.
     pub stack_name: String,
     /// The stack's description as a TypeScript string literal (quotes included).
@@ -38,6 +42,8 @@ pub struct StepView<'a> {
     pub metering: bool,
     /// Each tenant (list) has a DynamoDB table of its own (the silo model), created with it.
     pub silo: bool,
+    /// Domain events on an EventBridge bus; provisioning and the roll-up consume them.
+    pub events: bool,
 }
 
 impl<'a> StepView<'a> {
@@ -53,8 +59,10 @@ impl<'a> StepView<'a> {
             previous: step.extends.as_deref().and_then(|id| course.step(id)),
             web_package: format!("{slug}-web"),
             cdk_package: slug,
-            api_crate: format!("{}-api", step.id.replace('_', "-")),
-            token_crate: format!("{}-token", step.id.replace('_', "-")),
+            api_crate: crate_name(step, "api"),
+            token_crate: crate_name(step, "token"),
+            provisioner_crate: crate_name(step, "provisioner"),
+            rollup_crate: crate_name(step, "rollup"),
             stack_name: pascal_case(&step.folder),
             stack_description: ts_string(&format!("stepgen course, {}: {}", step.id, step.title)),
             architecture,
@@ -66,8 +74,14 @@ impl<'a> StepView<'a> {
             tenant_claims: step.features.tenant_claims,
             metering: step.features.metering,
             silo: step.features.tenancy == Tenancy::Silo,
+            events: step.features.events,
         }
     }
+}
+
+/// The Cargo package (and binary) name of one of a step's Lambdas, e.g. `step04-token`.
+fn crate_name(step: &StepSpec, function: &str) -> String {
+    format!("{}-{function}", step.id.replace('_', "-"))
 }
 
 fn pascal_case(snake: &str) -> String {

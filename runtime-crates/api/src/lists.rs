@@ -41,8 +41,7 @@ use todo_domain::{
     AddMemberRequest, ApiError, CreateTodoRequest, ListNameRequest, ListRecord, ListStatus, Member,
     Membership, Role, TenantId, Timestamp, UpdateListTodoRequest, UserId, VersionedTodo,
 };
-use todo_storage::silo::table_preparing;
-use todo_storage::{PoolStore, TenantPartition, TenantProvisioner, Tier};
+use todo_storage::{PoolStore, SiloStore, TenantPartition, Tier, silo};
 use todo_tenancy::{Action, TenantContext, caller_user_id};
 
 use crate::HttpError;
@@ -63,7 +62,7 @@ pub(crate) struct PoolState {
 /// Who creates and deletes the lists' tables in the silo model, and with what maximums.
 #[derive(Clone)]
 pub(crate) struct SiloTables {
-    pub(crate) tables: Arc<dyn TenantProvisioner>,
+    pub(crate) tables: Arc<dyn SiloStore>,
     pub(crate) tier: Tier,
 }
 
@@ -257,58 +256,21 @@ async fn list_lists(
     Ok(Json(Lists { lists }))
 }
 
-/// Makes a silo list whose owner's entry says `preparing` ready, if its table is active:
-/// the list's record and owner go into the table, then the entry is marked ready (only if
-/// it is still there and preparing: a conditional write). While the table is being
-/// created, the answer is 503 with `Retry-After`. Idempotent, and safe to run twice at
-/// once (two requests of the SPA): the second write of the list finds the first one's.
+/// [`silo::activate`] for `caller`'s list, in a silo state.
 async fn activate(
     state: &PoolState,
     owner: &UserId,
     caller: &Caller,
     entry: Membership,
 ) -> Result<Membership, ApiError> {
-    let tenant = entry.list_id.clone();
     let Some(silo) = &state.silo else {
         return Err(ApiError::internal(format!(
-            "list {tenant} is preparing, but lists have no tables of their own here"
+            "list {} is preparing, but lists have no tables of their own here",
+            entry.list_id
         )));
     };
-    if entry.role != Role::Owner {
-        return Err(ApiError::internal(format!(
-            "a member's entry for list {tenant} is preparing; only the owner's can be"
-        )));
-    }
-    let partition = match state.pool.open(&tenant).await {
-        Ok(partition) => partition,
-        // No table yet (its CreateTable failed or has not run), or gone: ask for it again,
-        // unless the list was deleted meanwhile.
-        Err(ApiError::NotFound(message)) => {
-            let entry = state.pool.membership(owner, &tenant).await?;
-            if entry.is_none_or(|entry| entry.status.is_ready()) {
-                return Err(ApiError::NotFound(message));
-            }
-            silo.tables.provision(&tenant, &silo.tier).await?;
-            return Err(table_preparing(&tenant));
-        }
-        Err(other) => return Err(other),
-    };
-    let list = entry.list_record(owner.clone());
-    if let Err(error) = partition
-        .create_list(&list, &owner_record(owner, caller))
-        .await
-    {
-        // Written by a request that activated the list at the same time.
-        if partition.list(&tenant).await.is_err() {
-            return Err(error);
-        }
-    }
-    state.pool.mark_ready(owner, &tenant).await?;
-    tracing::info!(%tenant, "list ready");
-    Ok(Membership {
-        status: ListStatus::Ready,
-        ..entry
-    })
+    let owner = owner_record(owner, caller);
+    silo::activate(silo.tables.as_ref(), &silo.tier, &owner, entry).await
 }
 
 /// The owner's member record in their list.

@@ -23,7 +23,7 @@ use std::collections::HashSet;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
-use todo_domain::{ApiError, Membership, TenantId, Timestamp, UserId};
+use todo_domain::{ApiError, ListStatus, Member, Membership, Role, TenantId, Timestamp, UserId};
 use todo_tenancy::list_not_found;
 
 use crate::{MembershipIndex, PoolStore, TenantPartition, TenantPartitions};
@@ -109,6 +109,55 @@ pub fn table_preparing(tenant: &TenantId) -> ApiError {
         format!("list {tenant} is being prepared; try again in a few seconds"),
         PREPARING_RETRY_AFTER_SECS,
     )
+}
+
+/// Makes a list whose owner's entry says `preparing` ready, if its table is active: the
+/// list's record and `owner` go into the table, then the entry is marked ready (only if it
+/// is still there and preparing: a conditional write, so a late activation never brings
+/// back a list deleted meanwhile). While the table is being created the answer is
+/// [`table_preparing`] (503); a table that is missing is asked for again, unless the list
+/// is gone. Idempotent, and safe to run twice at once: the second write of the list finds
+/// the first one's.
+pub async fn activate(
+    silo: &dyn SiloStore,
+    tier: &Tier,
+    owner: &Member,
+    entry: Membership,
+) -> Result<Membership, ApiError> {
+    let tenant = entry.list_id.clone();
+    if entry.role != Role::Owner || entry.status.is_ready() {
+        return Err(ApiError::internal(format!(
+            "only the owner's preparing entry activates list {tenant}; this one is {:?}, {:?}",
+            entry.role, entry.status
+        )));
+    }
+    let partition = match silo.open(&tenant).await {
+        Ok(partition) => partition,
+        // No table yet (its CreateTable failed or has not run), or gone: ask for it again,
+        // unless the list was deleted meanwhile.
+        Err(ApiError::NotFound(message)) => {
+            let entry = silo.membership(&owner.user_id, &tenant).await?;
+            if entry.is_none_or(|entry| entry.status.is_ready()) {
+                return Err(ApiError::NotFound(message));
+            }
+            silo.provision(&tenant, tier).await?;
+            return Err(table_preparing(&tenant));
+        }
+        Err(other) => return Err(other),
+    };
+    let list = entry.list_record(owner.user_id.clone());
+    if let Err(error) = partition.create_list(&list, owner).await {
+        // Written by a request that activated the list at the same time.
+        if partition.list(&tenant).await.is_err() {
+            return Err(error);
+        }
+    }
+    silo.mark_ready(&owner.user_id, &tenant).await?;
+    tracing::info!(%tenant, "list ready");
+    Ok(Membership {
+        status: ListStatus::Ready,
+        ..entry
+    })
 }
 
 /// At most this many tenants are remembered as active; past it the set is emptied and
