@@ -35,6 +35,9 @@ pub use todo_auth::{AuthConfig, AuthError, Caller, ConfigError, TokenVerifier};
 #[cfg(feature = "cognito")]
 pub use todo_directory::CognitoDirectory;
 pub use todo_directory::{DirectoryUser, MemoryDirectory, UserDirectory};
+/// Domain events, re-exported so that a step's `main` needs no dependency of its own on
+/// todo-events.
+pub use todo_events::{EventBridgePublisher, EventPublisher, MemoryPublisher, PublishedUsage};
 /// Metering, re-exported so that a step's `main` needs no dependency of its own on
 /// todo-metering.
 pub use todo_metering::{DynamoUsageStore, EmfSink, MemorySink, MemoryUsageStore, UsageStore};

@@ -21,6 +21,11 @@
 //! entry ready. Until then the list's routes answer 503 with `Retry-After`, so an early
 //! write is refused with a retryable error rather than lost.
 //!
+//! With events on (step06), every user action that succeeded is published as a domain event
+//! (todo-events' schema), and a silo list's table is created and deleted by the
+//! provisioning consumer instead of the API: `POST /lists` only writes the preparing entry
+//! and publishes `ListCreated`; the consumer activates the list.
+//!
 //! Writes that touch both the partition and the index are ordered so that a failure
 //! half-way never gives anyone access they should not have, and retrying finishes the job:
 //! access is granted last (the index entry is written after the partition's items) and
@@ -41,6 +46,7 @@ use todo_domain::{
     AddMemberRequest, ApiError, CreateTodoRequest, ListNameRequest, ListRecord, ListStatus, Member,
     Membership, Role, TenantId, Timestamp, UpdateListTodoRequest, UserId, VersionedTodo,
 };
+use todo_events::{DomainEvent, EventPublisher};
 use todo_storage::{PoolStore, SiloStore, TenantPartition, Tier, silo};
 use todo_tenancy::{Action, TenantContext, caller_user_id};
 
@@ -57,6 +63,29 @@ pub(crate) struct PoolState {
     pub(crate) directory: Option<Arc<dyn UserDirectory>>,
     /// Whether the tokens' `tenants` claims are used to reach a list (step04).
     pub(crate) tenant_claims: bool,
+    /// `Some` when user actions are published as domain events (step06).
+    pub(crate) events: Option<Arc<dyn EventPublisher>>,
+}
+
+impl PoolState {
+    /// The silo's tables when the API itself creates and deletes them (step05); with events
+    /// (step06) the provisioning consumer does.
+    fn provisions_tables(&self) -> Option<&SiloTables> {
+        self.silo.as_ref().filter(|_| self.events.is_none())
+    }
+
+    /// Publishes an event about a write that already succeeded. Best effort: the write
+    /// stands and the caller gets its answer; a lost event is logged (an outbox — DynamoDB
+    /// Streams through EventBridge Pipes — would close that gap).
+    async fn announce(&self, event: impl FnOnce() -> DomainEvent) {
+        if let Some(events) = &self.events {
+            let event = event();
+            let kind = event.detail_type();
+            if let Err(error) = events.publish(vec![event]).await {
+                tracing::error!(%error, kind, "an event was not published");
+            }
+        }
+    }
 }
 
 /// Who creates and deletes the lists' tables in the silo model, and with what maximums.
@@ -160,6 +189,33 @@ impl ListAccess {
     fn tenant(&self) -> &TenantId {
         self.context.tenant()
     }
+
+    fn user(&self) -> &UserId {
+        self.context.user()
+    }
+
+    /// The list's owner: the caller, or for a member the list record's (one read).
+    async fn owner(&self) -> Result<UserId, ApiError> {
+        match self.context.role() {
+            Role::Owner => Ok(self.user().clone()),
+            Role::Member => Ok(self.partition.list(self.tenant()).await?.owner),
+        }
+    }
+
+    /// Publishes `event(tenant, owner, actor)` when events are on.
+    async fn announce(
+        &self,
+        state: &PoolState,
+        event: impl FnOnce(&TenantId, &UserId, &UserId) -> DomainEvent,
+    ) -> Result<(), ApiError> {
+        if state.events.is_some() {
+            let owner = self.owner().await?;
+            state
+                .announce(|| event(self.tenant(), &owner, self.user()))
+                .await;
+        }
+        Ok(())
+    }
 }
 
 impl FromRequestParts<PoolState> for ListAccess {
@@ -193,9 +249,11 @@ impl FromRequestParts<PoolState> for ListAccess {
             (state.pool.membership(&user, &tenant).await?, None)
         };
         let entry = match entry {
-            Some(entry) if !entry.status.is_ready() => {
-                Some(activate(state, &user, &caller, entry).await?)
-            }
+            Some(entry) if !entry.status.is_ready() => match state.provisions_tables() {
+                Some(silo) => Some(activate(silo, &user, &caller, entry).await?),
+                // The provisioning consumer makes it ready.
+                None => return Err(HttpError(silo::table_preparing(&tenant))),
+            },
             other => other,
         };
         let context = TenantContext::resolve(user, tenant, entry)?;
@@ -239,10 +297,10 @@ async fn list_lists(
     for entry in state.pool.memberships(&user).await? {
         let entry = if entry.status.is_ready() {
             entry
-        } else {
+        } else if let Some(silo) = state.provisions_tables() {
             // Shown as preparing while its table is still being created, or could not be
             // checked: one list's trouble does not hide the others.
-            match activate(&state, &user, &caller, entry.clone()).await {
+            match activate(silo, &user, &caller, entry.clone()).await {
                 Ok(ready) => ready,
                 Err(ApiError::Unavailable { .. }) => entry,
                 Err(error) => {
@@ -250,25 +308,21 @@ async fn list_lists(
                     entry
                 }
             }
+        } else {
+            entry
         };
         lists.push(ListView::from(entry));
     }
     Ok(Json(Lists { lists }))
 }
 
-/// [`silo::activate`] for `caller`'s list, in a silo state.
+/// [`silo::activate`] for `caller`'s list.
 async fn activate(
-    state: &PoolState,
+    silo: &SiloTables,
     owner: &UserId,
     caller: &Caller,
     entry: Membership,
 ) -> Result<Membership, ApiError> {
-    let Some(silo) = &state.silo else {
-        return Err(ApiError::internal(format!(
-            "list {} is preparing, but lists have no tables of their own here",
-            entry.list_id
-        )));
-    };
     let owner = owner_record(owner, caller);
     silo::activate(silo.tables.as_ref(), &silo.tier, &owner, entry).await
 }
@@ -291,7 +345,9 @@ async fn create_list(
     let owner = caller_user_id(&caller)?;
     let list = ListRecord::create(name, owner.clone());
     todo_metering::attribute_to_list(&list.id, &owner);
-    if let Some(silo) = &state.silo {
+    let created = |email: &str| DomainEvent::list_created(&list.id, &owner, &list.name, email);
+    let email = caller.email.clone().unwrap_or_default();
+    if state.silo.is_some() {
         // The owner's entry first, `preparing` until the list's table is active; then the
         // table. If CreateTable fails, the next request that sees the entry asks again.
         let entry = Membership {
@@ -299,14 +355,24 @@ async fn create_list(
             ..Membership::of(&list, Role::Owner)
         };
         state.pool.put_membership(&owner, &entry).await?;
-        silo.tables.provision(&list.id, &silo.tier).await?;
-        return match activate(&state, &owner, &caller, entry.clone()).await {
-            Ok(ready) => Ok((StatusCode::CREATED, Json(ListView::from(ready)))),
-            Err(ApiError::Unavailable { .. }) => {
-                Ok((StatusCode::ACCEPTED, Json(ListView::from(entry))))
-            }
-            Err(other) => Err(HttpError(other)),
-        };
+        let preparing = (StatusCode::ACCEPTED, Json(ListView::from(entry.clone())));
+        if let Some(silo) = state.provisions_tables() {
+            silo.tables.provision(&list.id, &silo.tier).await?;
+            return match activate(silo, &owner, &caller, entry).await {
+                Ok(ready) => Ok((StatusCode::CREATED, Json(ListView::from(ready)))),
+                Err(ApiError::Unavailable { .. }) => Ok(preparing),
+                Err(other) => Err(HttpError(other)),
+            };
+        }
+        // The provisioning consumer creates the table when it hears of the list; unheard
+        // of, the list would stay preparing, so then it is not created at all.
+        if let Some(events) = &state.events
+            && let Err(error) = events.publish(vec![created(&email)]).await
+        {
+            state.pool.remove_membership(&owner, &list.id).await?;
+            return Err(HttpError(error));
+        }
+        return Ok(preparing);
     }
     // A brand-new tenant: the caller owns it by creating it. Its items first, then the
     // index entry that makes it visible.
@@ -318,6 +384,7 @@ async fn create_list(
         .pool
         .put_membership(&owner, &Membership::of(&list, Role::Owner))
         .await?;
+    state.announce(|| created(&email)).await;
     Ok((StatusCode::CREATED, Json(ListView::new(list, Role::Owner))))
 }
 
@@ -363,10 +430,17 @@ async fn delete_list(
                 .await?;
         }
     }
-    match &state.silo {
+    let deleted = DomainEvent::list_deleted(tenant, access.user(), access.user());
+    match (&state.silo, &state.events) {
+        // The provisioning consumer deletes the table when it hears of it; unheard of, the
+        // table would stay, so then the owner keeps the list and can delete it again.
+        (Some(_), Some(events)) => events.publish(vec![deleted]).await?,
         // The table goes, and everything in it.
-        Some(silo) => silo.tables.deprovision(tenant).await?,
-        None => access.partition.delete_partition(tenant).await?,
+        (Some(silo), None) => silo.tables.deprovision(tenant).await?,
+        (None, _) => {
+            access.partition.delete_partition(tenant).await?;
+            state.announce(|| deleted).await;
+        }
     }
     todo_metering::list_deleted();
     state
@@ -383,6 +457,7 @@ async fn list_todos(access: ListAccess) -> Result<Json<ListTodos>, HttpError> {
 }
 
 async fn create_todo(
+    State(state): State<PoolState>,
     access: ListAccess,
     JsonBody(request): JsonBody<CreateTodoRequest>,
 ) -> Result<(StatusCode, Json<VersionedTodo>), HttpError> {
@@ -390,6 +465,11 @@ async fn create_todo(
     let new = request.validate()?;
     let todo = access.partition.create_todo(access.tenant(), new).await?;
     todo_metering::add_stored_items(1);
+    access
+        .announce(&state, |list, owner, actor| {
+            DomainEvent::todo_added(list, owner, actor, todo.todo.id, &todo.todo.title)
+        })
+        .await?;
     Ok((StatusCode::CREATED, Json(todo)))
 }
 
@@ -402,20 +482,34 @@ async fn get_todo(
 }
 
 async fn update_todo(
+    State(state): State<PoolState>,
     access: ListAccess,
     TodoIdParam(id): TodoIdParam,
     JsonBody(request): JsonBody<UpdateListTodoRequest>,
 ) -> Result<Json<VersionedTodo>, HttpError> {
     access.context.authorize(Action::WriteTodos)?;
     let (patch, version) = request.validate()?;
+    // Whether `done` changes is an event of its own (completed, reopened).
+    let was_done = match (&state.events, patch.done()) {
+        (Some(_), Some(_)) => Some(access.partition.todo(access.tenant(), id).await?.todo.done),
+        _ => None,
+    };
     let todo = access
         .partition
         .update_todo(access.tenant(), id, &patch, version)
         .await?;
+    if was_done.is_some_and(|was_done| was_done != todo.todo.done) {
+        access
+            .announce(&state, |list, owner, actor| {
+                DomainEvent::todo_done_changed(list, owner, actor, id, todo.todo.done)
+            })
+            .await?;
+    }
     Ok(Json(todo))
 }
 
 async fn delete_todo(
+    State(state): State<PoolState>,
     access: ListAccess,
     TodoIdParam(id): TodoIdParam,
     VersionQuery(version): VersionQuery,
@@ -426,6 +520,11 @@ async fn delete_todo(
         .delete_todo(access.tenant(), id, version)
         .await?;
     todo_metering::add_stored_items(-1);
+    access
+        .announce(&state, |list, owner, actor| {
+            DomainEvent::todo_removed(list, owner, actor, id)
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -490,6 +589,11 @@ async fn add_member(
         .pool
         .put_membership(&member.user_id, &Membership::of(&list, Role::Member))
         .await?;
+    access
+        .announce(&state, |list, owner, actor| {
+            DomainEvent::member_added(list, owner, actor, &member)
+        })
+        .await?;
     Ok((StatusCode::CREATED, Json(member)))
 }
 
@@ -509,5 +613,10 @@ async fn remove_member(
     // Access goes first, so the member is refused from the very next request.
     state.pool.remove_membership(&target, tenant).await?;
     access.partition.remove_member(tenant, &target).await?;
+    access
+        .announce(&state, |list, owner, actor| {
+            DomainEvent::member_removed(list, owner, actor, &target)
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

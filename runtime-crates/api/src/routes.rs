@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use todo_auth::TokenVerifier;
 use todo_directory::UserDirectory;
 use todo_domain::{ApiError, CreateTodoRequest, TenantId, Todo, UpdateTodoRequest};
+use todo_events::EventPublisher;
 use todo_metering::{EmfSink, UsageStore};
 use todo_storage::{PoolStore, SiloStore, Tier, TodoStore};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -33,6 +34,7 @@ use crate::{AllowedOrigin, HttpError};
 /// - [`AppState::with_tenant_claims`] (step04): a list named in the token's `tenants` claim
 ///   has its partition opened while the caller's index entry is read.
 /// - [`AppState::silo`] (step05): the same routes, each list in a table of its own.
+/// - [`AppState::with_events`] (step06): every user action published as a domain event.
 #[derive(Clone)]
 pub struct AppState {
     routes: Routes,
@@ -79,6 +81,7 @@ impl AppState {
                 silo: None,
                 directory: None,
                 tenant_claims: false,
+                events: None,
             }),
             sign_in: Some(verifier),
             metering: None,
@@ -120,6 +123,18 @@ impl AppState {
     pub fn with_tenant_claims(mut self) -> Self {
         if let Routes::Pool(pool) = &mut self.routes {
             pool.tenant_claims = true;
+        }
+        self
+    }
+
+    /// The same multi-tenant state, publishing a domain event through `publisher` for every
+    /// user action that succeeded (step06). In the silo model the lists' tables are then
+    /// created and deleted by the provisioning consumer, not by the API. Has no effect on a
+    /// single-tenant state.
+    #[must_use]
+    pub fn with_events(mut self, publisher: Arc<dyn EventPublisher>) -> Self {
+        if let Routes::Pool(pool) = &mut self.routes {
+            pool.events = Some(publisher);
         }
         self
     }

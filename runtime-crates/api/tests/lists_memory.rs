@@ -11,9 +11,14 @@ use common::Api;
 use common::lists::{self, User};
 use serde_json::json;
 use todo_api::ListView;
-use todo_api::{AllowedOrigin, AppState, AuthConfig, MemoryDirectory, TokenVerifier};
-use todo_domain::{ListStatus, UserId};
+use todo_api::{
+    AllowedOrigin, AppState, AuthConfig, EventPublisher, MemoryDirectory, MemoryPublisher,
+    TokenVerifier,
+};
+use todo_domain::{ApiError, ListStatus, UserId};
+use todo_events::{EventHandler, Provisioner};
 use todo_storage::{MemoryPool, MemoryProvisioner, MemorySiloPool, TenantProvisioner, Tier};
+use todo_tenancy::TenantTablePrefix;
 use todo_test_support::tokens::{CLIENT_ID, JwksServer, POOL_ID, REGION, TestKey, id_claims};
 
 /// The test pool's key and JWKS, and three registered users.
@@ -71,6 +76,15 @@ impl World {
     fn step05(&self, silo: &Arc<MemorySiloPool>) -> Api {
         let state = AppState::silo(silo.clone(), Tier::STANDARD, self.verifier.clone())
             .with_sharing(self.directory.clone());
+        Api::from_state(state, &AllowedOrigin::Any)
+    }
+
+    /// Step06's state: step05's, publishing every user action through `events`; the lists'
+    /// tables are left to a provisioning consumer.
+    fn step06(&self, silo: &Arc<MemorySiloPool>, events: Arc<dyn EventPublisher>) -> Api {
+        let state = AppState::silo(silo.clone(), Tier::STANDARD, self.verifier.clone())
+            .with_sharing(self.directory.clone())
+            .with_events(events);
         Api::from_state(state, &AllowedOrigin::Any)
     }
 
@@ -361,5 +375,149 @@ async fn step05_an_entry_whose_table_is_gone_goes_too() {
     assert!(
         lists::lists_of(&owner).await.is_empty(),
         "the entry is gone"
+    );
+}
+
+/// Hands every event the API published to a provisioner working on the same silo.
+async fn provision(silo: &Arc<MemorySiloPool>, published: &MemoryPublisher) {
+    let provisioner = Provisioner::new(
+        silo.clone(),
+        TenantTablePrefix::new("Step06-tenant-").unwrap(),
+        Arc::new(MemoryPublisher::new()),
+    );
+    for event in published.events() {
+        if Provisioner::DETAIL_TYPES.contains(&event.event_type()) {
+            provisioner.handle(&event).await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn step06_every_action_is_an_event_and_the_provisioner_makes_lists_ready() {
+    let world = World::start().await;
+    let silo = Arc::new(MemorySiloPool::new());
+    let published = MemoryPublisher::new();
+    let api = world.step06(&silo, Arc::new(published.clone()));
+    let [owner, member, _] = [0, 1, 2].map(|n| world.user(&api, n));
+
+    let list: ListView = owner
+        .api
+        .json(Method::POST, "/lists", json!({ "name": "Trip" }))
+        .await
+        .body(StatusCode::ACCEPTED);
+    assert_eq!(silo.tables().table_count(), 0, "the API creates no table");
+    let created = published.events();
+    assert_eq!(created.len(), 1);
+    let detail = created[0].detail();
+    assert_eq!(created[0].detail_type(), "ListCreated");
+    assert_eq!(detail["tenantId"], list.id.as_str());
+    assert_eq!(
+        (&detail["owner"], &detail["actor"]),
+        (&json!(owner.id), &json!(owner.id))
+    );
+    assert_eq!(
+        detail["data"],
+        json!({ "name": "Trip", "ownerEmail": owner.email })
+    );
+    owner
+        .api
+        .call(Method::GET, &format!("/lists/{}/todos", list.id))
+        .await
+        .assert_error(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+
+    provision(&silo, &published).await;
+    assert!(lists::todos_of(&owner, &list).await.is_empty(), "ready");
+    assert_eq!(lists::lists_of(&owner).await[0].status, ListStatus::Ready);
+
+    assert_eq!(
+        lists::share(&owner, &list, &member.email).await.status,
+        StatusCode::CREATED
+    );
+    let todo = lists::create_todo(&member, &list, "Pack").await;
+    let path = format!("/lists/{}/todos/{}", list.id, todo.todo.id);
+    for (body, status) in [
+        (json!({ "done": true }), StatusCode::OK),
+        (json!({ "done": true }), StatusCode::OK),
+        (json!({ "title": "Pack light" }), StatusCode::OK),
+        (json!({ "done": false }), StatusCode::OK),
+    ] {
+        assert_eq!(
+            member.api.json(Method::PATCH, &path, body).await.status,
+            status
+        );
+    }
+    assert_eq!(
+        member.api.call(Method::DELETE, &path).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        lists::remove(&member, &list, &member.id).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let deleted = owner
+        .api
+        .call(Method::DELETE, &format!("/lists/{}", list.id))
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+
+    let events = published.events();
+    let kinds: Vec<&str> = events.iter().map(|event| event.detail_type()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "ListCreated",
+            "MemberAdded",
+            "TodoAdded",
+            "TodoCompleted",
+            "TodoReopened",
+            "TodoRemoved",
+            "MemberRemoved",
+            "ListDeleted",
+        ],
+        "one event per change; a PATCH that changes nothing of `done` publishes none"
+    );
+    for event in &events {
+        let detail = event.detail();
+        assert_eq!(detail["tenantId"], list.id.as_str(), "{detail}");
+        assert_eq!(
+            detail["owner"],
+            owner.id.as_str(),
+            "a member's actions are the owner's list's"
+        );
+    }
+    assert_eq!(events[2].detail()["actor"], member.id.as_str());
+    assert_eq!(
+        silo.tables().table_count(),
+        1,
+        "until the provisioner hears of the deletion"
+    );
+    provision(&silo, &published).await;
+    assert_eq!(silo.tables().table_count(), 0);
+}
+
+/// A bus that is down.
+struct Down;
+
+#[async_trait::async_trait]
+impl EventPublisher for Down {
+    async fn publish(&self, _: Vec<todo_events::DomainEvent>) -> Result<(), ApiError> {
+        Err(ApiError::unavailable("EventBridge is down", 1))
+    }
+}
+
+#[tokio::test]
+async fn step06_a_list_nobody_heard_of_is_not_created() {
+    let world = World::start().await;
+    let silo = Arc::new(MemorySiloPool::new());
+    let api = world.step06(&silo, Arc::new(Down));
+    let owner = world.user(&api, 0);
+    owner
+        .api
+        .json(Method::POST, "/lists", json!({ "name": "Lost" }))
+        .await
+        .assert_error(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+    assert!(
+        lists::lists_of(&owner).await.is_empty(),
+        "no list stuck preparing"
     );
 }

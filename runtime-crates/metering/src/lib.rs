@@ -7,7 +7,8 @@
 //! - [`emf`]: the CloudWatch Embedded Metric Format line each request prints, and a
 //!   validator for tests.
 //! - [`store`]: the roll-up per owner, day and list, and each list's todo count
-//!   ([`UsageStore`]; DynamoDB or memory).
+//!   ([`UsageStore`]; DynamoDB or memory), and the same changes made exactly once per
+//!   event ([`IdempotentUsageStore`], for the step06 roll-up consumer).
 //! - [`dynamodb`]: the SDK error wording and the metered, paginated Query that todo-storage
 //!   uses too.
 
@@ -22,5 +23,6 @@ pub use meter::{
     record_capacities, record_capacity,
 };
 pub use store::{
-    DynamoUsageStore, MemoryUsageStore, Usage, UsageRow, UsageStore, format_day, parse_day,
+    Applied, DynamoUsageStore, IdempotencyMarker, IdempotentUsageStore, MemoryUsageStore, Usage,
+    UsageRow, UsageStore, format_day, parse_day,
 };

@@ -7,18 +7,23 @@
 //! request's meter: they are in neither its capacity nor its `Duration`.
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, ReturnValue};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, Put, ReturnConsumedCapacity, ReturnValue, TransactWriteItem, Update,
+};
 use time::Date;
 use todo_domain::{ApiError, TenantId, UserId};
 
 use super::{
-    ITEMS_SK_PREFIX, USAGE_SK_PREFIX, Usage, UsageRow, UsageStore, format_day, items_sort_key,
-    owner_key, parse_usage_sort_key, usage_sort_key,
+    Applied, ITEMS_SK_PREFIX, IdempotencyMarker, IdempotentUsageStore, USAGE_SK_PREFIX, Usage,
+    UsageRow, UsageStore, format_day, items_sort_key, owner_key, parse_usage_sort_key,
+    usage_sort_key,
 };
 use crate::dynamodb::{Item, query_all, sdk_error};
 use crate::meter::{Access, record_capacity};
@@ -68,6 +73,82 @@ impl DynamoUsageStore {
         .await
     }
 }
+
+/// The TTL attribute of the table: DynamoDB deletes an item some time after this epoch
+/// second has passed.
+const EXPIRES_AT: &str = "expiresAt";
+
+/// What `record` adds to a day's usage item.
+const RECORD_EXPRESSION: &str =
+    "ADD requests :requests, durationMs :duration, readUnits :read, writeUnits :write";
+
+fn usage_values(usage: &Usage) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        (":requests".to_owned(), n(usage.requests)),
+        (":duration".to_owned(), n(usage.duration_ms)),
+        (":read".to_owned(), n(usage.read_units)),
+        (":write".to_owned(), n(usage.write_units)),
+    ])
+}
+
+impl DynamoUsageStore {
+    /// Writes `marker` (only if absent) and `effect` in one transaction: both or neither.
+    ///
+    /// DynamoDB cancels a transaction that touches an item another transaction is writing
+    /// (`TransactionConflict`), which concurrent roll-up consumers do to a busy owner's day;
+    /// the SDK does not retry that, so it is retried here a few times, a little later each
+    /// time, before the failure is left to the event's redelivery.
+    async fn transact_once(
+        &self,
+        marker: &IdempotencyMarker,
+        effect: TransactWriteItem,
+    ) -> Result<Applied, ApiError> {
+        let put_marker = Put::builder()
+            .table_name(&self.table_name)
+            .item("pk", s(&marker.pk))
+            .item("sk", s(&marker.sk))
+            .item(EXPIRES_AT, n(marker.expires_at))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(ApiError::internal)?;
+        let mut attempt = 1;
+        loop {
+            let result = self
+                .client
+                .transact_write_items()
+                .transact_items(TransactWriteItem::builder().put(put_marker.clone()).build())
+                .transact_items(effect.clone())
+                .send()
+                .await;
+            let error = match result {
+                Ok(_) => return Ok(Applied::Now),
+                Err(error) => error,
+            };
+            let reasons: Vec<&str> = match error.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(canceled)) => canceled
+                    .cancellation_reasons()
+                    .iter()
+                    .map(|reason| reason.code().unwrap_or("None"))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            // The first reason is the marker's: its condition failed, so this effect was
+            // made by an earlier delivery of the same event.
+            if reasons.first() == Some(&"ConditionalCheckFailed") {
+                return Ok(Applied::Already);
+            }
+            if reasons.contains(&"TransactionConflict") && attempt < MAX_TRANSACTION_ATTEMPTS {
+                tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
+                attempt += 1;
+                continue;
+            }
+            return Err(self.error("TransactWriteItems", &error));
+        }
+    }
+}
+
+/// How many times a transaction cancelled by a conflict is tried in all.
+const MAX_TRANSACTION_ATTEMPTS: u32 = 4;
 
 fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
@@ -125,14 +206,8 @@ impl UsageStore for DynamoUsageStore {
             .update_item()
             .table_name(&self.table_name)
             .set_key(Some(key(owner, usage_sort_key(day, list))))
-            .update_expression(
-                "ADD requests :requests, durationMs :duration, readUnits :read, \
-                 writeUnits :write",
-            )
-            .expression_attribute_values(":requests", n(usage.requests))
-            .expression_attribute_values(":duration", n(usage.duration_ms))
-            .expression_attribute_values(":read", n(usage.read_units))
-            .expression_attribute_values(":write", n(usage.write_units))
+            .update_expression(RECORD_EXPRESSION)
+            .set_expression_attribute_values(Some(usage_values(usage)))
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
@@ -232,5 +307,61 @@ impl UsageStore for DynamoUsageStore {
                 Ok((list, number(item, "items")?))
             })
             .collect()
+    }
+}
+
+#[async_trait]
+impl IdempotentUsageStore for DynamoUsageStore {
+    async fn record_once(
+        &self,
+        marker: &IdempotencyMarker,
+        owner: &UserId,
+        list: Option<&TenantId>,
+        day: Date,
+        usage: &Usage,
+    ) -> Result<Applied, ApiError> {
+        let update = Update::builder()
+            .table_name(&self.table_name)
+            .set_key(Some(key(owner, usage_sort_key(day, list))))
+            .update_expression(RECORD_EXPRESSION)
+            .set_expression_attribute_values(Some(usage_values(usage)))
+            .build()
+            .map_err(ApiError::internal)?;
+        self.transact_once(marker, TransactWriteItem::builder().update(update).build())
+            .await
+    }
+
+    async fn adjust_items_once(
+        &self,
+        marker: &IdempotencyMarker,
+        owner: &UserId,
+        list: &TenantId,
+        delta: i64,
+    ) -> Result<Applied, ApiError> {
+        let update = Update::builder()
+            .table_name(&self.table_name)
+            .set_key(Some(key(owner, items_sort_key(list))))
+            .update_expression("ADD #items :delta")
+            .expression_attribute_names("#items", "items")
+            .expression_attribute_values(":delta", n(delta))
+            .build()
+            .map_err(ApiError::internal)?;
+        self.transact_once(marker, TransactWriteItem::builder().update(update).build())
+            .await
+    }
+
+    async fn remove_list_once(
+        &self,
+        marker: &IdempotencyMarker,
+        owner: &UserId,
+        list: &TenantId,
+    ) -> Result<Applied, ApiError> {
+        let delete = Delete::builder()
+            .table_name(&self.table_name)
+            .set_key(Some(key(owner, items_sort_key(list))))
+            .build()
+            .map_err(ApiError::internal)?;
+        self.transact_once(marker, TransactWriteItem::builder().delete(delete).build())
+            .await
     }
 }

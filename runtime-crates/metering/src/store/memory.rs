@@ -1,13 +1,13 @@
 //! `MemoryUsageStore`: the roll-up in a map, for unit tests and the API's in-memory runs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
 use time::Date;
 use todo_domain::{ApiError, TenantId, UserId};
 
-use super::{Usage, UsageRow, UsageStore};
+use super::{Applied, IdempotencyMarker, IdempotentUsageStore, Usage, UsageRow, UsageStore};
 
 /// A `UsageStore` in memory. Every change holds one lock, which is what DynamoDB's
 /// atomic `ADD` gives the real store.
@@ -20,11 +20,25 @@ pub struct MemoryUsageStore {
 struct State {
     usage: BTreeMap<(UserId, Date, Option<TenantId>), Usage>,
     items: BTreeMap<(UserId, TenantId), i64>,
+    /// The idempotency markers written, by `pk` and `sk` (they never expire here).
+    markers: HashSet<(String, String)>,
+}
+
+impl State {
+    /// Records `marker`; `false` if it was there already.
+    fn mark(&mut self, marker: &IdempotencyMarker) -> bool {
+        self.markers.insert((marker.pk.clone(), marker.sk.clone()))
+    }
 }
 
 impl MemoryUsageStore {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// How many idempotency markers were written.
+    pub fn marker_count(&self) -> usize {
+        self.state().markers.len()
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -101,5 +115,61 @@ impl UsageStore for MemoryUsageStore {
             .filter(|((o, _), _)| o == owner)
             .map(|((_, list), count)| (list.clone(), *count))
             .collect())
+    }
+}
+
+/// Each change holds the lock for the marker and the effect together: the transaction.
+#[async_trait]
+impl IdempotentUsageStore for MemoryUsageStore {
+    async fn record_once(
+        &self,
+        marker: &IdempotencyMarker,
+        owner: &UserId,
+        list: Option<&TenantId>,
+        day: Date,
+        usage: &Usage,
+    ) -> Result<Applied, ApiError> {
+        let mut state = self.state();
+        if !state.mark(marker) {
+            return Ok(Applied::Already);
+        }
+        state
+            .usage
+            .entry((owner.clone(), day, list.cloned()))
+            .or_default()
+            .add(usage);
+        Ok(Applied::Now)
+    }
+
+    async fn adjust_items_once(
+        &self,
+        marker: &IdempotencyMarker,
+        owner: &UserId,
+        list: &TenantId,
+        delta: i64,
+    ) -> Result<Applied, ApiError> {
+        let mut state = self.state();
+        if !state.mark(marker) {
+            return Ok(Applied::Already);
+        }
+        *state
+            .items
+            .entry((owner.clone(), list.clone()))
+            .or_default() += delta;
+        Ok(Applied::Now)
+    }
+
+    async fn remove_list_once(
+        &self,
+        marker: &IdempotencyMarker,
+        owner: &UserId,
+        list: &TenantId,
+    ) -> Result<Applied, ApiError> {
+        let mut state = self.state();
+        if !state.mark(marker) {
+            return Ok(Applied::Already);
+        }
+        state.items.remove(&(owner.clone(), list.clone()));
+        Ok(Applied::Now)
     }
 }

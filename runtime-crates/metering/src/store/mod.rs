@@ -95,6 +95,65 @@ pub trait UsageStore: Send + Sync {
     async fn items(&self, owner: &UserId) -> Result<BTreeMap<TenantId, i64>, ApiError>;
 }
 
+/// The idempotency marker of one effect: an item `pk` / `sk` in the same table, written in
+/// the same transaction as the effect and only if it is not there yet, so an event that is
+/// delivered twice changes the roll-up once. Its key format belongs to the caller
+/// (todo-events: `EVENT#<eventId>` / `<consumer>`); `expires_at` (epoch seconds, the table's
+/// TTL attribute `expiresAt`) lets DynamoDB forget it once no redelivery can come.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyMarker {
+    pub pk: String,
+    pub sk: String,
+    pub expires_at: i64,
+}
+
+/// Whether an effect guarded by an [`IdempotencyMarker`] was made now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// The marker and the effect were written together.
+    Now,
+    /// The marker was there: this effect was made before, nothing changed.
+    Already,
+}
+
+/// The roll-up's changes made exactly once per marker: each is one transaction of the
+/// marker (put only if absent) and the change, so a retried or redelivered event can never
+/// count twice, and a failure leaves neither behind (the retry then applies both).
+///
+/// Unlike [`UsageStore::adjust_items`], [`Self::adjust_items_once`] adds unconditionally:
+/// events may arrive out of order, and a removal counted before its addition must net out
+/// to zero once both are in.
+#[async_trait]
+pub trait IdempotentUsageStore: UsageStore {
+    /// [`UsageStore::record`], once per `marker`.
+    async fn record_once(
+        &self,
+        marker: &IdempotencyMarker,
+        owner: &UserId,
+        list: Option<&TenantId>,
+        day: Date,
+        usage: &Usage,
+    ) -> Result<Applied, ApiError>;
+
+    /// Adds `delta` to the todo count of `owner`'s `list` (starting a missing count at 0),
+    /// once per `marker`.
+    async fn adjust_items_once(
+        &self,
+        marker: &IdempotencyMarker,
+        owner: &UserId,
+        list: &TenantId,
+        delta: i64,
+    ) -> Result<Applied, ApiError>;
+
+    /// [`UsageStore::remove_list`], once per `marker`.
+    async fn remove_list_once(
+        &self,
+        marker: &IdempotencyMarker,
+        owner: &UserId,
+        list: &TenantId,
+    ) -> Result<Applied, ApiError>;
+}
+
 /// `YYYY-MM-DD`, the form of days in keys and in the usage API.
 pub fn format_day(day: Date) -> String {
     day.format(format_description!("[year]-[month]-[day]"))
