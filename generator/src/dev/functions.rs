@@ -18,6 +18,8 @@ pub struct RustFunction<'a> {
     pub variables: BTreeMap<&'a str, &'a Value>,
     /// True when API Gateway may invoke it: it answers the REST API's requests.
     pub serves_api: bool,
+    /// Its `Timeout` in seconds, when the template sets one.
+    pub timeout: Option<u64>,
 }
 
 /// Every Lambda function on a `provided.*` runtime (a custom runtime: the course's Rust
@@ -41,6 +43,7 @@ pub fn rust_functions<'a>(template: &'a Template, cdk_out: &Path) -> Vec<RustFun
                 crate_dir: cdk_out.join(asset),
                 variables,
                 serves_api: invoked_by_api_gateway(template, id),
+                timeout: r.properties["Timeout"].as_u64(),
             }
         })
         .collect()

@@ -5,9 +5,11 @@
 //! It lives beside the render pipeline, not inside it: it reads a rendered step folder and
 //! runs external tools. The step's synthesized CloudFormation template is the only description
 //! of what to create and how to configure the API (`template`, `provision`, `functions`);
-//! `process` owns the children and their shutdown, `tools` the external programs.
+//! `process` owns the children and their shutdown, `tools` the external programs, and
+//! `consumers` stands in for Lambda's SQS event source mappings (a poller per mapping).
 
 mod cognito_bridge;
+mod consumers;
 mod dynamo_bridge;
 mod functions;
 mod local_http;
@@ -38,6 +40,8 @@ pub const DEFAULT_EMULATOR_PORT: u16 = 4566;
 pub const DEFAULT_COGNITO_PORT: u16 = 4567;
 pub const DEFAULT_TRIGGER_PORT: u16 = 3001;
 pub const DEFAULT_DYNAMO_BRIDGE_PORT: u16 = 4568;
+/// The first queue consumer's; the next ones take the ports after it.
+pub const DEFAULT_CONSUMER_PORT: u16 = 3002;
 
 /// The local "account": moto's default account id, and a region for the SDKs.
 const REGION: &str = "us-east-1";
@@ -49,6 +53,10 @@ const SYNTH_INPUTS: &[&str] = &["bin", "lib", "cdk.json", "package.json"];
 /// How long each child may take to answer before startup fails.
 const EMULATOR_TIMEOUT: Duration = Duration::from_secs(60);
 const API_TIMEOUT: Duration = Duration::from_secs(30);
+/// Lambda's default timeout, for a function whose template gives none.
+const DEFAULT_FUNCTION_TIMEOUT: u64 = 3;
+/// Added to a function's timeout locally, where its debug build may be slower than in Lambda.
+const LOCAL_TIMEOUT_MARGIN: Duration = Duration::from_secs(10);
 const SPA_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What to run, and where.
@@ -131,6 +139,7 @@ pub fn run(options: &Options) -> Result<(), DevError> {
         log_dir,
         stop,
         children: Children::default(),
+        pollers: consumers::Pollers::default(),
         _lock: lock,
     };
     say(&format!(
@@ -149,7 +158,11 @@ pub fn run(options: &Options) -> Result<(), DevError> {
         Err(_) => say("startup failed: stopping what was started"),
         Ok(()) => {}
     }
+    // No new deliveries, then the functions stop (ending a delivery under way), then the
+    // pollers are waited for.
+    session.pollers.signal_stop();
     let killed = session.children.stop_all();
+    session.pollers.stop();
     if !killed.is_empty() {
         say(&format!(
             "killed (still running after SIGTERM and a grace period): {}",
@@ -171,6 +184,8 @@ pub struct Session {
     log_dir: PathBuf,
     stop: StopSignal,
     children: Children,
+    /// The queue pollers that invoke the local consumers, see [`consumers`].
+    pollers: consumers::Pollers,
     /// Held while the step runs; see [`lock_step`].
     _lock: File,
 }
@@ -362,9 +377,16 @@ fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
     let trigger_binary = trigger
         .map(|(function, _)| binary_of(function))
         .transpose()?;
+    let mappings = consumers::sqs_mappings(&template);
+    let consumer_functions = consumer_functions(&rust_functions, &mappings)?;
+    let consumer_binaries = consumer_functions
+        .iter()
+        .map(|function| binary_of(function))
+        .collect::<Result<Vec<_>, _>>()?;
     let binaries: Vec<_> = [Some(binary.clone()), trigger_binary.clone()]
         .into_iter()
         .flatten()
+        .chain(consumer_binaries.iter().cloned())
         .collect();
     let executables = cargo::build(session, &binaries)?;
 
@@ -378,9 +400,21 @@ fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
     )?;
     stage("emulator", &format!("ready (waited {})", seconds(waited)));
     let emulator = Emulator::new(&emulator_url, REGION);
+    // The functions run as local processes, and the mappings to them as pollers.
     let run_locally: BTreeSet<&str> = [Some(api.logical_id), trigger.map(|(f, _)| f.logical_id)]
         .into_iter()
         .flatten()
+        .chain(consumer_functions.iter().map(|f| f.logical_id))
+        .chain(
+            mappings
+                .iter()
+                .filter(|m| {
+                    consumer_functions
+                        .iter()
+                        .any(|f| f.logical_id == m.function)
+                })
+                .map(|m| m.logical_id),
+        )
         .collect();
     let provisioned = provision_all(&emulator, &template, &run_locally)?;
 
@@ -404,6 +438,10 @@ fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
     let trigger_port = trigger
         .map(|_| pick_more(DEFAULT_TRIGGER_PORT, "token trigger"))
         .transpose()?;
+    let consumer_ports = (DEFAULT_CONSUMER_PORT..)
+        .zip(&consumer_functions)
+        .map(|(preferred, _)| pick_more(preferred, "queue consumer"))
+        .collect::<Result<Vec<_>, _>>()?;
     let cognito_url = if has_user_pool {
         let port = pick_more(DEFAULT_COGNITO_PORT, "Cognito bridge")?;
         let url = format!("http://127.0.0.1:{port}/");
@@ -483,8 +521,21 @@ fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
         let jwks = format!("{cognito_endpoint}{pool}/.well-known/jwks.json");
         environment.insert("COGNITO_JWKS_URL".to_owned(), jwks);
     }
-    if let Some(prefix) = environment.get("TENANT_TABLE_PREFIX") {
-        // A tenant's table takes time to create on AWS; locally the bridge makes it so.
+    let mut consumer_environments = Vec::new();
+    for (function, &port) in consumer_functions.iter().zip(&consumer_ports) {
+        let overrides = local_environment(port, &ports, &emulator_url);
+        consumer_environments.push(
+            functions::environment(function, &template, &locals, &overrides)
+                .map_err(DevError::Setup)?,
+        );
+    }
+    let tenant_table_prefix = std::iter::once(&environment)
+        .chain(&consumer_environments)
+        .find_map(|environment| environment.get("TENANT_TABLE_PREFIX"))
+        .cloned();
+    if let Some(prefix) = tenant_table_prefix {
+        // A tenant's table takes time to create on AWS; locally the bridge makes it so, for
+        // every function that works with tenant tables (the API, a provisioner).
         let port = pick_more(DEFAULT_DYNAMO_BRIDGE_PORT, "DynamoDB bridge")?;
         let url = format!("http://127.0.0.1:{port}");
         dynamo_bridge::start(
@@ -499,14 +550,27 @@ fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
             context: format!("cannot start the DynamoDB bridge on {url}"),
             source,
         })?;
+        let mut users = Vec::new();
+        let bridged = std::iter::once(("the API", &mut environment)).chain(
+            consumer_binaries
+                .iter()
+                .map(|b| b.bin.as_str())
+                .zip(&mut consumer_environments),
+        );
+        for (user, environment) in bridged {
+            if environment.contains_key("TENANT_TABLE_PREFIX") {
+                environment.insert("AWS_ENDPOINT_URL_DYNAMODB".to_owned(), url.clone());
+                users.push(user);
+            }
+        }
         stage(
             "dynamodb",
             &format!(
-                "the API's DynamoDB calls go through {url}, where a new tenant table ({prefix}*) is CREATING for {}",
+                "the DynamoDB calls of {} go through {url}, where a new tenant table ({prefix}*) is CREATING for {}",
+                users.join(", "),
                 seconds(options.table_creation)
             ),
         );
-        environment.insert("AWS_ENDPOINT_URL_DYNAMODB".to_owned(), url);
     }
     let api_log = session.log("api.log");
     session.children.spawn(
@@ -531,6 +595,19 @@ fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
             seconds(waited)
         ),
     );
+    start_consumers(
+        session,
+        Consumers {
+            functions: &consumer_functions,
+            binaries: &consumer_binaries,
+            environments: consumer_environments,
+            ports: &consumer_ports,
+            mappings: &mappings,
+            executables: &executables,
+            provisioned: &provisioned,
+        },
+        &emulator_url,
+    )?;
     process::wait_until(
         "the SPA dev server (Vite)",
         &spa_log,
@@ -549,6 +626,134 @@ fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
         &spa_config,
         started.elapsed(),
     )
+}
+
+/// The Rust functions that event source mappings feed from the template's queues, each once,
+/// in the mappings' order. A mapping to a function that is not a Rust function of the step is
+/// left out (and reported as not emulated).
+fn consumer_functions<'a, 't>(
+    functions: &'a [functions::RustFunction<'t>],
+    mappings: &[consumers::Mapping],
+) -> Result<Vec<&'a functions::RustFunction<'t>>, DevError> {
+    let mut consumers: Vec<&functions::RustFunction> = Vec::new();
+    for mapping in mappings {
+        let Some(function) = functions.iter().find(|f| f.logical_id == mapping.function) else {
+            continue;
+        };
+        if consumers
+            .iter()
+            .any(|c| c.logical_id == function.logical_id)
+        {
+            continue;
+        }
+        if !function.crate_dir.join("Cargo.toml").is_file() {
+            return Err(DevError::Setup(format!(
+                "function {}: its code at {} is not a Rust crate folder; the template was synthesized with bundling\n  help: delete that step's cdk.out under target/dev/ and run again",
+                function.logical_id,
+                function.crate_dir.display()
+            )));
+        }
+        consumers.push(function);
+    }
+    Ok(consumers)
+}
+
+/// What [`start_consumers`] starts: the consumer functions with their binaries, environments
+/// and ports (in the same order), and what they consume.
+struct Consumers<'a, 't> {
+    functions: &'a [&'a functions::RustFunction<'t>],
+    binaries: &'a [cargo::CrateBinary],
+    environments: Vec<BTreeMap<String, String>>,
+    ports: &'a [u16],
+    mappings: &'a [consumers::Mapping<'t>],
+    executables: &'a BTreeMap<String, PathBuf>,
+    provisioned: &'a [Provisioned],
+}
+
+/// Starts each consumer function as a local server and, once it listens, a poller per mapping
+/// that feeds it.
+fn start_consumers(
+    session: &mut Session,
+    consumers: Consumers,
+    emulator_url: &str,
+) -> Result<(), DevError> {
+    let queue = |logical_id: &str| {
+        consumers
+            .provisioned
+            .iter()
+            .find(|p| p.logical_id == logical_id && p.kind == "AWS::SQS::Queue")
+    };
+    let started = consumers
+        .functions
+        .iter()
+        .zip(consumers.binaries)
+        .zip(consumers.environments)
+        .zip(consumers.ports);
+    for (((function, binary), environment), &port) in started {
+        let log = session.log(&format!("{}.log", binary.bin));
+        session.children.spawn(
+            &format!("the queue consumer {}", binary.bin),
+            function_command(
+                &session.repo,
+                &consumers.executables[&binary.bin],
+                &environment,
+            ),
+            &log,
+        )?;
+        let waited = process::wait_until(
+            &format!("the queue consumer {}", binary.bin),
+            &log,
+            API_TIMEOUT,
+            &session.stop,
+            &mut session.children,
+            || listens(port),
+        )?;
+        let timeout = function.timeout.unwrap_or(DEFAULT_FUNCTION_TIMEOUT);
+        let mut fed_from = Vec::new();
+        for mapping in consumers
+            .mappings
+            .iter()
+            .filter(|m| m.function == function.logical_id)
+        {
+            let queue = queue(mapping.queue).ok_or_else(|| {
+                DevError::Setup(format!(
+                    "event source mapping {}: its queue {} was not created in the emulator",
+                    mapping.logical_id, mapping.queue
+                ))
+            })?;
+            session
+                .pollers
+                .start(consumers::PollerConfig {
+                    mapping: mapping.logical_id.to_owned(),
+                    queue: mapping.queue.to_owned(),
+                    queue_url: queue.name.clone(),
+                    queue_arn: queue.attributes.get("Arn").cloned().unwrap_or_default(),
+                    emulator_url: emulator_url.to_owned(),
+                    region: REGION.to_owned(),
+                    function_url: format!("http://127.0.0.1:{port}/"),
+                    batch_size: mapping.batch_size,
+                    report_failures: mapping.report_failures,
+                    invocation_timeout: Duration::from_secs(timeout) + LOCAL_TIMEOUT_MARGIN,
+                    log: log.clone(),
+                })
+                .map_err(|source| DevError::Io {
+                    context: format!("cannot start the poller of {}", mapping.logical_id),
+                    source,
+                })?;
+            fed_from.push(mapping.queue);
+        }
+        stage(
+            "consumer",
+            &format!(
+                "{} ({}) on 127.0.0.1:{port} gets the messages of {} (waited {})",
+                binary.bin,
+                function.logical_id,
+                fed_from.join(", "),
+                seconds(waited)
+            ),
+        );
+    }
+    Ok(())
 }
 
 /// A local function's process: its binary with `environment`, and nothing of the real account.
@@ -630,6 +835,12 @@ fn announce(
         .filter(|p| p.kind == "AWS::DynamoDB::Table")
         .map(|p| (p.logical_id.as_str(), p.name.as_str()))
         .collect();
+    // A queue's `Ref` is its URL.
+    let queues: BTreeMap<&str, &str> = provisioned
+        .iter()
+        .filter(|p| p.kind == "AWS::SQS::Queue")
+        .map(|p| (p.logical_id.as_str(), p.name.as_str()))
+        .collect();
     let user = provisioned.iter().find_map(|p| p.demo_user.as_ref());
     say(&format!(
         "\n{} is running (ready in {}); stop it with Ctrl-C",
@@ -648,6 +859,19 @@ fn announce(
     }
     let table_names: Vec<&str> = tables.values().copied().collect();
     say(&format!("  tables    {}", or_none(&table_names.join(", "))));
+    let buses: BTreeMap<&str, &str> = provisioned
+        .iter()
+        .filter(|p| p.kind == "AWS::Events::EventBus")
+        .map(|p| (p.logical_id.as_str(), p.name.as_str()))
+        .collect();
+    if !buses.is_empty() {
+        let names: Vec<&str> = buses.values().copied().collect();
+        say(&format!("  events    {}", names.join(", ")));
+    }
+    if !queues.is_empty() {
+        let names: Vec<&str> = queues.keys().copied().collect();
+        say(&format!("  queues    {}", names.join(", ")));
+    }
     match user {
         Some(user) => say(&format!(
             "  sign in   {} / {}",
@@ -656,12 +880,17 @@ fn announce(
         None => say("  sign in   no sign-in in this step"),
     }
     say(&format!(
-        "  logs      {} (a .log per process: emulator, api, spa{})",
+        "  logs      {} (a .log per process: emulator, api, spa{}{})",
         session.shown(&session.log_dir),
         if session.log("trigger.log").exists() {
             ", trigger"
         } else {
             ""
+        },
+        if session.pollers.is_empty() {
+            ""
+        } else {
+            ", and each queue consumer's, with its deliveries"
         }
     ));
     if let Some(ready_file) = &options.ready_file {
@@ -672,6 +901,8 @@ fn announce(
             "emulator": emulator_url,
             "cognito": cognito_url,
             "tables": tables,
+            "queues": queues,
+            "eventBuses": buses,
             "user": user,
             "spaConfig": spa_config,
             "pids": session.children.pids(),

@@ -306,10 +306,14 @@ pub fn tail(log: &Path, lines: usize) -> String {
 /// No terminal input, output to `log`, a process group of its own, and (on Linux) SIGTERM if
 /// stepgen itself dies without cleaning up, e.g. on SIGKILL.
 fn isolate(command: &mut Command, log: &Path) -> Result<(), DevError> {
-    let file = File::create(log).map_err(|source| DevError::Io {
-        context: format!("cannot create the log file {}", log.display()),
-        source,
-    })?;
+    // Emptied, then written in append mode: lines stepgen adds to a child's log (a queue
+    // poller's deliveries) are never overwritten by the child's own.
+    let file = File::create(log)
+        .and_then(|_| File::options().append(true).open(log))
+        .map_err(|source| DevError::Io {
+            context: format!("cannot create the log file {}", log.display()),
+            source,
+        })?;
     let copy = file.try_clone().map_err(|source| DevError::Io {
         context: format!("cannot open the log file {}", log.display()),
         source,

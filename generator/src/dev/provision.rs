@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::template::{Locals, Resource, Template, resolve};
+use super::template::{Locals, Resource, Template, references, resolve, resolve_all};
 
 /// Creates one resource in the emulator and says what its `Ref` and attributes are locally.
 pub type Provisioner = fn(&Emulator, &Locals, &str, &Resource) -> Result<Provisioned, String>;
@@ -22,6 +22,9 @@ pub const PROVISIONERS: &[(&str, Provisioner)] = &[
     ("AWS::Cognito::UserPool", cognito_user_pool),
     ("AWS::Cognito::UserPoolClient", cognito_user_pool_client),
     ("AWS::IAM::Role", iam_role),
+    ("AWS::SQS::Queue", sqs_queue),
+    ("AWS::Events::EventBus", event_bus),
+    ("AWS::Events::Rule", event_rule),
 ];
 
 /// The user `stepgen dev` creates in every user pool, so a student can sign in at once. The
@@ -74,6 +77,7 @@ pub fn plan<'a>(template: &'a Template, run_locally: &BTreeSet<&str>) -> Plan<'a
             create.push((id, resource, *provisioner));
         }
     }
+    let create = after_their_references(create);
     for (id, resource) in &template.resources {
         if provisioner_for(&resource.kind).is_none() && !run_locally.contains(id.as_str()) {
             *not_emulated.entry(resource.kind.as_str()).or_insert(0) += 1;
@@ -83,6 +87,41 @@ pub fn plan<'a>(template: &'a Template, run_locally: &BTreeSet<&str>) -> Plan<'a
         create,
         not_emulated,
     }
+}
+
+/// `create` reordered so that each resource comes after those it refers to (a queue after its
+/// dead-letter queue, whatever their logical ids), otherwise in the given order. Resources in
+/// a reference cycle keep their order (their provisioner then reports what it cannot resolve).
+fn after_their_references<'a, T>(
+    create: Vec<(&'a str, &'a Resource, T)>,
+) -> Vec<(&'a str, &'a Resource, T)> {
+    let ids: BTreeSet<&str> = create.iter().map(|(id, _, _)| *id).collect();
+    let needs: Vec<BTreeSet<String>> = create
+        .iter()
+        .map(|(id, resource, _)| {
+            let mut refs = references(&resource.properties);
+            refs.retain(|r| r != id && ids.contains(r.as_str()));
+            refs
+        })
+        .collect();
+    let mut pending: Vec<Option<(&'a str, &'a Resource, T)>> =
+        create.into_iter().map(Some).collect();
+    let mut placed: BTreeSet<String> = BTreeSet::new();
+    let mut ordered = Vec::with_capacity(pending.len());
+    while ordered.len() < pending.len() {
+        let ready = (0..pending.len())
+            .find(|&i| pending[i].is_some() && needs[i].iter().all(|r| placed.contains(r)));
+        // A cycle: take the first remaining one as it is.
+        let next = ready.unwrap_or_else(|| {
+            (0..pending.len())
+                .find(|&i| pending[i].is_some())
+                .expect("some resource is pending")
+        });
+        let item = pending[next].take().expect("pending");
+        placed.insert(item.0.to_owned());
+        ordered.push(item);
+    }
+    ordered
 }
 
 /// An AWS service that speaks the JSON protocol (`X-Amz-Target` names the action).
@@ -102,6 +141,18 @@ pub const DYNAMODB: JsonService = JsonService {
 pub const COGNITO: JsonService = JsonService {
     signing_name: "cognito-idp",
     target_prefix: "AWSCognitoIdentityProviderService",
+    json_version: "1.1",
+};
+
+pub const SQS: JsonService = JsonService {
+    signing_name: "sqs",
+    target_prefix: "AmazonSQS",
+    json_version: "1.0",
+};
+
+pub const EVENTS: JsonService = JsonService {
+    signing_name: "events",
+    target_prefix: "AWSEvents",
     json_version: "1.1",
 };
 
@@ -320,6 +371,269 @@ fn iam_role(
         attributes: BTreeMap::from([("Arn".to_owned(), arn.to_owned())]),
         demo_user: None,
     })
+}
+
+/// The SQS queue attributes a CloudFormation queue's properties set (as the API's strings),
+/// in the order CloudFormation documents them; encryption and tags are left out.
+const QUEUE_ATTRIBUTES: &[&str] = &[
+    "ContentBasedDeduplication",
+    "DelaySeconds",
+    "FifoQueue",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout",
+];
+
+/// `AWS::SQS::Queue` → `CreateQueue` (its dead-letter queue, named by ARN in `RedrivePolicy`,
+/// is created first). `Ref` is the queue's URL, as in CloudFormation; `Arn` and `QueueName`
+/// are its attributes.
+fn sqs_queue(
+    emulator: &Emulator,
+    locals: &Locals,
+    logical_id: &str,
+    resource: &Resource,
+) -> Result<Provisioned, String> {
+    let request = create_queue_request(logical_id, &resource.properties, locals)?;
+    let answer = emulator.call_json(&SQS, "CreateQueue", &request)?;
+    let url = answer["QueueUrl"]
+        .as_str()
+        .ok_or_else(|| format!("CreateQueue answered without a QueueUrl: {answer}"))?;
+    let attributes = emulator.call_json(
+        &SQS,
+        "GetQueueAttributes",
+        &json!({"QueueUrl": url, "AttributeNames": ["QueueArn"]}),
+    )?;
+    let arn = attributes["Attributes"]["QueueArn"]
+        .as_str()
+        .ok_or_else(|| format!("GetQueueAttributes answered without a QueueArn: {attributes}"))?;
+    Ok(Provisioned {
+        logical_id: logical_id.to_owned(),
+        kind: resource.kind.clone(),
+        name: url.to_owned(),
+        attributes: BTreeMap::from([
+            ("Arn".to_owned(), arn.to_owned()),
+            (
+                "QueueName".to_owned(),
+                request["QueueName"].as_str().unwrap_or_default().to_owned(),
+            ),
+            ("QueueUrl".to_owned(), url.to_owned()),
+        ]),
+        demo_user: None,
+    })
+}
+
+/// The `CreateQueue` request for a queue's CloudFormation properties: its `QueueName` (or its
+/// logical id, as CloudFormation would generate one), and its attributes as strings, the
+/// `RedrivePolicy` object as JSON text with the dead-letter queue's ARN resolved.
+pub fn create_queue_request(
+    logical_id: &str,
+    properties: &Value,
+    locals: &Locals,
+) -> Result<Value, String> {
+    let fifo = properties["FifoQueue"] == json!(true) || properties["FifoQueue"] == json!("true");
+    let name = match properties.get("QueueName") {
+        Some(name) => resolve(name, locals)
+            .map_err(|unresolved| format!("its QueueName {unresolved} has no local value"))?,
+        // SQS allows 80 characters, a FIFO queue's ending in `.fifo`.
+        None if fifo => format!("{}.fifo", logical_id.chars().take(75).collect::<String>()),
+        None => logical_id.chars().take(80).collect(),
+    };
+    let mut attributes = Map::new();
+    for key in QUEUE_ATTRIBUTES {
+        if let Some(value) = properties.get(*key) {
+            let value = resolve(value, locals)
+                .map_err(|unresolved| format!("its {key} {unresolved} has no local value"))?;
+            attributes.insert((*key).to_owned(), json!(value));
+        }
+    }
+    for key in ["RedrivePolicy", "RedriveAllowPolicy"] {
+        if let Some(policy) = properties.get(key) {
+            let policy = match policy {
+                Value::String(text) => text.clone(),
+                other => resolve_all(other, locals)
+                    .map_err(|unresolved| format!("its {key} has no local value: {unresolved}"))?
+                    .to_string(),
+            };
+            attributes.insert(key.to_owned(), json!(policy));
+        }
+    }
+    Ok(json!({"QueueName": name, "Attributes": attributes}))
+}
+
+/// `AWS::Events::EventBus` → `CreateEventBus` with its `Name`. `Ref` and `Name` are the name,
+/// `Arn` the ARN.
+fn event_bus(
+    emulator: &Emulator,
+    locals: &Locals,
+    logical_id: &str,
+    resource: &Resource,
+) -> Result<Provisioned, String> {
+    let name = match resource.properties.get("Name") {
+        Some(name) => resolve(name, locals)
+            .map_err(|unresolved| format!("its Name {unresolved} has no local value"))?,
+        None => logical_id.chars().take(256).collect(),
+    };
+    let answer = emulator.call_json(&EVENTS, "CreateEventBus", &json!({"Name": name}))?;
+    let arn = answer["EventBusArn"]
+        .as_str()
+        .ok_or_else(|| format!("CreateEventBus answered without an EventBusArn: {answer}"))?;
+    Ok(Provisioned {
+        logical_id: logical_id.to_owned(),
+        kind: resource.kind.clone(),
+        name: name.clone(),
+        attributes: BTreeMap::from([
+            ("Arn".to_owned(), arn.to_owned()),
+            ("Name".to_owned(), name),
+        ]),
+        demo_user: None,
+    })
+}
+
+/// The event as EventBridge sends it to a target, for moto to send to a queue: moto's own
+/// default leaves out `account`, which AWS includes (its `<time>` is a number that moto
+/// turns into the RFC 3339 time before sending to SQS).
+fn whole_event_transformer() -> Value {
+    let fields = [
+        "id",
+        "detail-type",
+        "source",
+        "account",
+        "time",
+        "region",
+        "resources",
+        "detail",
+    ];
+    let paths: Map<String, Value> = fields
+        .iter()
+        .map(|field| ((*field).to_owned(), json!(format!("$.{field}"))))
+        .collect();
+    json!({
+        "InputPathsMap": paths,
+        "InputTemplate": r#"{"version": "0", "id": "<id>", "detail-type": "<detail-type>", "source": "<source>", "account": "<account>", "time": <time>, "region": "<region>", "resources": <resources>, "detail": <detail>}"#,
+    })
+}
+
+/// `AWS::Events::Rule` → `PutRule` on its bus (its `EventPattern` or schedule, `State`
+/// ENABLED unless the template says otherwise) and `PutTargets` with each target's ARN
+/// resolved. `Ref` is `bus|rule` on a custom bus and the rule's name on the default one, as
+/// in CloudFormation; `Arn` the rule's ARN.
+fn event_rule(
+    emulator: &Emulator,
+    locals: &Locals,
+    logical_id: &str,
+    resource: &Resource,
+) -> Result<Provisioned, String> {
+    let (rule, targets) = put_rule_requests(logical_id, &resource.properties, locals)?;
+    let answer = emulator.call_json(&EVENTS, "PutRule", &rule)?;
+    let arn = answer["RuleArn"]
+        .as_str()
+        .ok_or_else(|| format!("PutRule answered without a RuleArn: {answer}"))?;
+    if let Some(targets) = targets {
+        let answer = emulator.call_json(&EVENTS, "PutTargets", &targets)?;
+        if answer["FailedEntryCount"].as_u64().unwrap_or(0) > 0 {
+            return Err(format!("PutTargets failed: {answer}"));
+        }
+    }
+    let name = rule["Name"].as_str().unwrap_or_default();
+    let reference = match rule["EventBusName"].as_str() {
+        Some(bus) if bus != "default" => {
+            format!("{}|{name}", bus.rsplit('/').next().unwrap_or(bus))
+        }
+        _ => name.to_owned(),
+    };
+    Ok(Provisioned {
+        logical_id: logical_id.to_owned(),
+        kind: resource.kind.clone(),
+        name: reference,
+        attributes: BTreeMap::from([("Arn".to_owned(), arn.to_owned())]),
+        demo_user: None,
+    })
+}
+
+/// The `PutRule` request for a rule's CloudFormation properties, and the `PutTargets` request
+/// for its targets (none when it has none).
+pub fn put_rule_requests(
+    logical_id: &str,
+    properties: &Value,
+    locals: &Locals,
+) -> Result<(Value, Option<Value>), String> {
+    let text = |key: &str| -> Result<Option<String>, String> {
+        properties
+            .get(key)
+            .map(|value| {
+                resolve(value, locals)
+                    .map_err(|unresolved| format!("its {key} {unresolved} has no local value"))
+            })
+            .transpose()
+    };
+    let name = text("Name")?.unwrap_or_else(|| logical_id.chars().take(64).collect());
+    let mut rule = Map::new();
+    rule.insert("Name".into(), json!(name));
+    if let Some(bus) = text("EventBusName")? {
+        rule.insert("EventBusName".into(), json!(bus));
+    }
+    if let Some(pattern) = properties.get("EventPattern") {
+        let pattern = match pattern {
+            Value::String(text) => text.clone(),
+            other => resolve_all(other, locals)
+                .map_err(|unresolved| format!("its EventPattern has no local value: {unresolved}"))?
+                .to_string(),
+        };
+        rule.insert("EventPattern".into(), json!(pattern));
+    }
+    for key in ["ScheduleExpression", "Description"] {
+        if let Some(value) = text(key)? {
+            rule.insert(key.into(), json!(value));
+        }
+    }
+    rule.insert(
+        "State".into(),
+        json!(text("State")?.unwrap_or_else(|| "ENABLED".to_owned())),
+    );
+    let targets = match properties.get("Targets") {
+        Some(Value::Array(targets)) if !targets.is_empty() => targets,
+        _ => return Ok((Value::Object(rule), None)),
+    };
+    let targets = targets
+        .iter()
+        .map(|target| {
+            // Only what routes an event to its target; IAM roles, retry policies and
+            // dead-letter configs have no local effect.
+            let kept = only(
+                target,
+                &[
+                    "Id",
+                    "Arn",
+                    "Input",
+                    "InputPath",
+                    "InputTransformer",
+                    "SqsParameters",
+                ],
+            );
+            let mut target = resolve_all(&kept, locals).map_err(|unresolved| {
+                format!(
+                    "its target {} has no local value: {unresolved}",
+                    target["Id"].as_str().unwrap_or("?")
+                )
+            })?;
+            let whole_event = ["Input", "InputPath", "InputTransformer"]
+                .iter()
+                .all(|key| target.get(*key).is_none());
+            let to_queue = target["Arn"]
+                .as_str()
+                .is_some_and(|arn| arn.starts_with("arn:aws:sqs:"));
+            if whole_event && to_queue {
+                target["InputTransformer"] = whole_event_transformer();
+            }
+            Ok::<Value, String>(target)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut put_targets = json!({"Rule": name, "Targets": targets});
+    if let Some(bus) = rule.get("EventBusName") {
+        put_targets["EventBusName"] = bus.clone();
+    }
+    Ok((Value::Object(rule), Some(put_targets)))
 }
 
 /// The text of the first `<name>…</name>` in an XML answer.
@@ -559,5 +873,109 @@ mod tests {
         );
         let missing = create_table_request("T", &json!({"KeySchema": []})).unwrap_err();
         assert!(missing.contains("AttributeDefinitions"), "{missing}");
+    }
+
+    fn locals_with_queues() -> Locals {
+        let mut locals = Locals::new("us-east-1", "123456789012");
+        locals.set_ref("Dlq", "http://127.0.0.1:4566/123456789012/Dlq");
+        locals.set_attribute("Dlq", "Arn", "arn:aws:sqs:us-east-1:123456789012:Dlq");
+        locals.set_attribute("Queue", "Arn", "arn:aws:sqs:us-east-1:123456789012:Queue");
+        locals.set_ref("Bus", "app-events");
+        locals
+    }
+
+    #[test]
+    fn create_queue_sets_attributes_as_strings_and_resolves_the_dead_letter_queue() {
+        let properties = json!({
+            "VisibilityTimeout": 180,
+            "MessageRetentionPeriod": 345600,
+            "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["Dlq", "Arn"]}, "maxReceiveCount": 5},
+            "SqsManagedSseEnabled": true
+        });
+        let request = create_queue_request("Queue", &properties, &locals_with_queues()).unwrap();
+        let policy: Value =
+            serde_json::from_str(request["Attributes"]["RedrivePolicy"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            policy,
+            json!({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:Dlq", "maxReceiveCount": 5})
+        );
+        request["Attributes"]
+            .as_object()
+            .unwrap()
+            .values()
+            .for_each(|value| assert!(value.is_string(), "{value}"));
+        assert_eq!(request["QueueName"], "Queue");
+        assert_eq!(request["Attributes"]["VisibilityTimeout"], "180");
+        assert_eq!(request["Attributes"]["MessageRetentionPeriod"], "345600");
+        assert!(request["Attributes"].get("SqsManagedSseEnabled").is_none());
+
+        let named = json!({"QueueName": "jobs.fifo", "FifoQueue": true});
+        let request = create_queue_request("Q", &named, &locals_with_queues()).unwrap();
+        assert_eq!(request["QueueName"], "jobs.fifo");
+        assert_eq!(request["Attributes"]["FifoQueue"], "true");
+        let unnamed_fifo =
+            create_queue_request("Q", &json!({"FifoQueue": true}), &locals_with_queues());
+        assert_eq!(unnamed_fifo.unwrap()["QueueName"], "Q.fifo");
+
+        let unknown =
+            json!({"RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["Missing", "Arn"]}}});
+        let error = create_queue_request("Q", &unknown, &locals_with_queues()).unwrap_err();
+        assert!(error.contains("Missing"), "{error}");
+    }
+
+    #[test]
+    fn put_rule_names_the_bus_and_pattern_and_targets_the_resolved_arns() {
+        let properties = json!({
+            "EventBusName": {"Ref": "Bus"},
+            "EventPattern": {"source": ["todo.api"], "detail-type": ["ListCreated"]},
+            "Targets": [{
+                "Arn": {"Fn::GetAtt": ["Queue", "Arn"]},
+                "Id": "Target0",
+                "DeadLetterConfig": {"Arn": {"Fn::GetAtt": ["Unknown", "Arn"]}}
+            }]
+        });
+        let (rule, targets) =
+            put_rule_requests("ProvisioningRule", &properties, &locals_with_queues()).unwrap();
+        assert_eq!(rule["Name"], "ProvisioningRule");
+        assert_eq!(rule["EventBusName"], "app-events");
+        assert_eq!(rule["State"], "ENABLED");
+        let pattern: Value = serde_json::from_str(rule["EventPattern"].as_str().unwrap()).unwrap();
+        assert_eq!(pattern, properties["EventPattern"]);
+        assert_eq!(
+            targets.unwrap(),
+            json!({
+                "Rule": "ProvisioningRule",
+                "EventBusName": "app-events",
+                "Targets": [{
+                    "Id": "Target0",
+                    "Arn": "arn:aws:sqs:us-east-1:123456789012:Queue",
+                    "InputTransformer": whole_event_transformer()
+                }]
+            })
+        );
+        let (rule, targets) =
+            put_rule_requests("R", &json!({"State": "DISABLED"}), &locals_with_queues()).unwrap();
+        assert_eq!(rule["State"], "DISABLED");
+        assert!(rule.get("EventBusName").is_none());
+        assert!(targets.is_none());
+    }
+
+    #[test]
+    fn resources_are_created_after_the_ones_they_refer_to() {
+        let template = parse(
+            "Stack",
+            r#"{"Resources": {
+                "A": {"Type": "AWS::SQS::Queue", "Properties": {"RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["B", "Arn"]}}}},
+                "B": {"Type": "AWS::SQS::Queue"},
+                "C": {"Type": "AWS::SQS::Queue"},
+                "Rule": {"Type": "AWS::Events::Rule", "Properties": {"EventBusName": {"Ref": "Bus"}}},
+                "Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "b"}},
+                "Table": {"Type": "AWS::DynamoDB::Table"}
+            }}"#,
+        )
+        .unwrap();
+        let plan = plan(&template, &BTreeSet::new());
+        let created: Vec<&str> = plan.create.iter().map(|(id, _, _)| *id).collect();
+        assert_eq!(created, ["Table", "B", "A", "C", "Bus", "Rule"]);
     }
 }

@@ -4,7 +4,7 @@
 //! The template is the single source of truth for `stepgen dev`: tables, functions and their
 //! environments are read from it, never from a second hand-written description.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -292,6 +292,97 @@ pub fn resolve(value: &Value, locals: &Locals) -> Result<String, Unresolved> {
     }
 }
 
+/// A property value with every intrinsic function in it (at any depth) resolved to its local
+/// string, e.g. an EventBridge rule's `EventPattern` that names the bus by `Ref`.
+pub fn resolve_all(value: &Value, locals: &Locals) -> Result<Value, Unresolved> {
+    match value {
+        Value::Object(map) if is_intrinsic(map) => resolve(value, locals).map(Value::String),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), resolve_all(v, locals)?)))
+            .collect::<Result<serde_json::Map<_, _>, _>>()
+            .map(Value::Object),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| resolve_all(item, locals))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+        other => Ok(other.clone()),
+    }
+}
+
+fn is_intrinsic(map: &serde_json::Map<String, Value>) -> bool {
+    map.len() == 1
+        && map
+            .keys()
+            .next()
+            .is_some_and(|key| key == "Ref" || key.starts_with("Fn::"))
+}
+
+/// The resource a value names with `{"Ref": id}` or `{"Fn::GetAtt": [id, attribute]}`
+/// (e.g. a mapping's `FunctionName`, a target's `Arn`), if it is one of those.
+pub fn referenced_resource(value: &Value) -> Option<&str> {
+    let map = value.as_object().filter(|map| map.len() == 1)?;
+    match map.iter().next()? {
+        (function, Value::String(name)) if function == "Ref" => {
+            (!name.starts_with("AWS::")).then_some(name.as_str())
+        }
+        (function, Value::Array(parts)) if function == "Fn::GetAtt" => parts.first()?.as_str(),
+        (function, Value::String(dotted)) if function == "Fn::GetAtt" => {
+            dotted.split_once('.').map(|(id, _)| id)
+        }
+        _ => None,
+    }
+}
+
+/// Every logical id a value refers to, at any depth: `Ref`, `Fn::GetAtt`, and `${Id}` or
+/// `${Id.Attribute}` in `Fn::Sub` (pseudo parameters excluded). Resources are created after
+/// the ones they refer to.
+pub fn references(value: &Value) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    collect_references(value, &mut found);
+    found
+}
+
+fn collect_references(value: &Value, found: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(id) = referenced_resource(value) {
+                found.insert(id.to_owned());
+            }
+            // A `${Name}` that is one of the Sub's own variables may be counted too: only
+            // names that are resources of the template matter to the caller.
+            let sub_text = match map.get("Fn::Sub") {
+                Some(Value::String(text)) => Some(text.as_str()),
+                Some(Value::Array(parts)) => parts.first().and_then(Value::as_str),
+                _ => None,
+            };
+            if let Some(text) = sub_text {
+                let mut rest = text;
+                while let Some(start) = rest.find("${") {
+                    let after = &rest[start + 2..];
+                    let Some(end) = after.find('}') else { break };
+                    let name = &after[..end];
+                    let id = name.split_once('.').map_or(name, |(id, _)| id);
+                    if !id.starts_with('!') && !id.starts_with("AWS::") {
+                        found.insert(id.to_owned());
+                    }
+                    rest = &after[end + 1..];
+                }
+            }
+            for nested in map.values() {
+                collect_references(nested, found);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                collect_references(item, found);
+            }
+        }
+        _ => {}
+    }
+}
+
 fn unsupported(value: &Value) -> Unresolved {
     let shown = match value {
         Value::Object(map) if map.len() == 1 => map.keys().next().expect("one entry").clone(),
@@ -461,6 +552,42 @@ mod tests {
         assert!(
             unsupported.to_string().contains("Fn::ImportValue"),
             "{unsupported}"
+        );
+    }
+
+    #[test]
+    fn references_are_found_at_any_depth() {
+        let value = json!({
+            "a": [{"Ref": "Table"}, {"Ref": "AWS::Region"}],
+            "b": {"Fn::GetAtt": "Queue.Arn"},
+            "c": {"Fn::Sub": "${Bus}-${Role.Arn}-${AWS::AccountId}-${!Literal}"},
+            "d": {"deadLetterTargetArn": {"Fn::GetAtt": ["Dlq", "Arn"]}}
+        });
+        let found: Vec<String> = references(&value).into_iter().collect();
+        assert_eq!(found, ["Bus", "Dlq", "Queue", "Role", "Table"]);
+        assert_eq!(
+            referenced_resource(&json!({"Ref": "Function"})),
+            Some("Function")
+        );
+        assert_eq!(
+            referenced_resource(&json!({"Fn::GetAtt": ["Q", "Arn"]})),
+            Some("Q")
+        );
+        assert_eq!(referenced_resource(&json!({"Ref": "AWS::Region"})), None);
+        assert_eq!(referenced_resource(&json!("literal")), None);
+    }
+
+    #[test]
+    fn resolve_all_keeps_the_shape_and_resolves_every_intrinsic() {
+        let pattern =
+            json!({"source": ["todo.api"], "detail": {"table": [{"Ref": "Table"}]}, "n": 1});
+        assert_eq!(
+            resolve_all(&pattern, &locals()).unwrap(),
+            json!({"source": ["todo.api"], "detail": {"table": ["Table"]}, "n": 1})
+        );
+        assert_eq!(
+            resolve_all(&json!([{"Ref": "Missing"}]), &locals()).unwrap_err(),
+            Unresolved::Ref("Missing".into())
         );
     }
 }

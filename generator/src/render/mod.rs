@@ -28,7 +28,7 @@ pub fn render_step(course: &Course, step: &StepSpec) -> Result<FileTree, NotRend
 }
 
 /// The optional features that have templates.
-const RENDERED_FLAGS: &[&str] = &["signup", "sharing", "tenant_claims", "metering"];
+const RENDERED_FLAGS: &[&str] = &["signup", "sharing", "tenant_claims", "metering", "events"];
 
 /// The features the templates cover so far; the course grows one issue at a time.
 fn check_supported(step: &StepSpec) -> Result<(), NotRendered> {

@@ -66,6 +66,7 @@ step_files! {
     CdkLibTenantAccessTs => "cdk/lib/tenant-access.ts" if |s: &StepView| s.multi_tenant;
     CdkLibTenantClaimsTs => "cdk/lib/tenant-claims.ts" if |s: &StepView| s.tenant_claims;
     CdkLibMeteringTs => "cdk/lib/metering.ts" if |s: &StepView| s.metering;
+    CdkLibEventsTs => "cdk/lib/events.ts" if |s: &StepView| s.events;
     CdkLibWebTs => "cdk/lib/web.ts";
     CdkTestTodoStackTestTs => "cdk/test/todo-stack.test.ts";
 
@@ -76,6 +77,12 @@ step_files! {
     // The pre-token-generation trigger: writes the user's list ids into their ID token.
     LambdaTokenCargoToml => "lambdas/token/Cargo.toml" if |s: &StepView| s.tenant_claims;
     LambdaTokenMainRs => "lambdas/token/src/main.rs" if |s: &StepView| s.tenant_claims;
+
+    // The event consumers (step06): each reads its SQS queue.
+    LambdaProvisionerCargoToml => "lambdas/provisioner/Cargo.toml" if |s: &StepView| s.events;
+    LambdaProvisionerMainRs => "lambdas/provisioner/src/main.rs" if |s: &StepView| s.events;
+    LambdaRollupCargoToml => "lambdas/rollup/Cargo.toml" if |s: &StepView| s.events;
+    LambdaRollupMainRs => "lambdas/rollup/src/main.rs" if |s: &StepView| s.events;
 
     // The SPA.
     WebIndexHtml => "web/index.html";

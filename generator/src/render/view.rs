@@ -1,7 +1,7 @@
 //! What templates see of a step: its spec plus the names derived from it, computed once here
 //! so that no template spells a naming rule of its own.
 
-use crate::model::{Architecture, Auth, Course, StepSpec, Tenancy};
+use crate::model::{Architecture, Auth, Course, Packaging, StepSpec, Tenancy};
 
 pub struct StepView<'a> {
     pub course_title: &'a str,
@@ -44,6 +44,8 @@ pub struct StepView<'a> {
     pub silo: bool,
     /// Domain events on an EventBridge bus; provisioning and the roll-up consume them.
     pub events: bool,
+    /// The Lambdas are container images (`packaging: image`), not zip archives.
+    pub image: bool,
 }
 
 impl<'a> StepView<'a> {
@@ -75,6 +77,7 @@ impl<'a> StepView<'a> {
             metering: step.features.metering,
             silo: step.features.tenancy == Tenancy::Silo,
             events: step.features.events,
+            image: step.features.packaging == Packaging::Image,
         }
     }
 }

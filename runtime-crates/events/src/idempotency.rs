@@ -4,9 +4,11 @@
 //! marker, the transaction is cancelled without a change, and the record is acknowledged.
 //!
 //! The marker carries `expiresAt` (epoch seconds, the control table's TTL attribute), now
-//! plus [`MARKER_TTL`]: SQS keeps a message at most 4 days (its maximum retention is 14,
-//! but the course's queues keep the default), and EventBridge retries for 24 hours, so no
-//! redelivery can come after a week and the markers need not be kept forever.
+//! plus [`MARKER_TTL`]: the consumers' queues keep a message 4 days (SQS's default) and
+//! EventBridge retries for 24 hours, so no redelivery comes after a week and the markers
+//! need not be kept forever. A message redriven from a dead-letter queue (which keeps it
+//! 14 days) can come later; it failed before, so its effect was never applied, and
+//! applying it then is right.
 //!
 //! The sort key is the consumer's name so that each consumer of one event has its own
 //! marker: the roll-up having counted an event must not stop another consumer.

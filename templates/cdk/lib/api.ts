@@ -32,7 +32,11 @@ export interface ApiProps {
   readonly metricsNamespace: string;
 {%- endif %}
 {%- if s.silo %}
+{%- if s.events %}
+  /** Each tenant's table is named this prefix and the list id; the provisioner creates it with the list. */
+{%- else %}
   /** Each tenant's table is named this prefix and the list id; the API creates it with the list. */
+{%- endif %}
   readonly tenantTablePrefix: string;
 {%- endif %}
 }

@@ -1,4 +1,8 @@
-{% if s.silo -%}
+{% if s.events -%}
+// The control table: the users' list index, the owners' usage and the event consumers'
+// idempotency markers. Each list's todos live in a table of its own, which the provisioner
+// creates at run time (see events.ts and tenant-access.ts).
+{% else if s.silo -%}
 // The control table: the users' list index and the owners' usage. Each list's todos live in a
 // table of its own, which the API creates at run time (see tenant-access.ts).
 {% else -%}
@@ -27,6 +31,12 @@ export class Data extends Construct {
       // instead of leaving one orphan per deploy. With point-in-time recovery on, DynamoDB still
       // keeps a restorable backup of a deleted table for 35 days.
       removalPolicy: RemovalPolicy.DESTROY,
+{%- if s.events %}
+      // The consumers' idempotency markers (`EVENT#<eventId>`) carry their expiry in epoch seconds,
+      // 7 days on, longer than an event can wait in a queue (4 days); DynamoDB then deletes them
+      // at no cost.
+      timeToLiveAttribute: 'expiresAt',
+{%- endif %}
     });
   }
 }

@@ -13,6 +13,10 @@ export interface MeteringProps {
   readonly namespace: string;
   /** The API Lambda's log group, where its EMF lines land. */
   readonly apiLogGroup: logs.ILogGroup;
+{%- if s.events %}
+  /** The event consumers' dead-letter alarms: usage rolls up through them. */
+  readonly deadLetterAlarms: cloudwatch.IAlarm[];
+{%- endif %}
 }
 
 /** The dashboard's graphs plot one point per 5 minutes. */
@@ -99,6 +103,18 @@ export class Metering extends Construct {
           table(`Top ${TOP} lists by requests`, top(perList('Requests', 'Sum'))),
           table(`Top ${TOP} owners by requests`, top(perOwner('Requests', 'Sum'))),
         ],
+{%- if s.events %}
+        [
+          // The owners' roll-ups are written by a consumer of the API's events: an event in a
+          // dead-letter queue is usage (or a list's table) that is missing until it is redriven.
+          new cloudwatch.AlarmStatusWidget({
+            title: 'Events in dead-letter queues',
+            alarms: props.deadLetterAlarms,
+            width: 24,
+            height: 3,
+          }),
+        ],
+{%- endif %}
       ],
     });
     this.dashboardUrl =

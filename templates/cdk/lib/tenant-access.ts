@@ -1,4 +1,18 @@
 {% if s.silo -%}
+{% if s.events -%}
+// Isolation in depth for the silo model: each tenant (list) has a DynamoDB table of its own,
+// `<prefix><listId>`, which the provisioner (events.ts) creates with the list and deletes with
+// it. Those tables are not in the stack (they come and go at run time), so IAM names them by a
+// prefix that only this stack's tenant tables carry: `table/<prefix>*`.
+//
+// The API Lambda's own role reads and writes the users' list index (`USER#<sub>` partitions of
+// the shared control table) and reads the owners' usage roll-ups (`OWNER#<sub>`); of tenant
+// tables it only describes them, and it reads no tenant's items. For each request on a list it
+// assumes the tenant access role with a session policy naming that list's table, so a bug in a
+// handler cannot reach another tenant's table. The provisioner assumes the same role to write a
+// new list's first items. The tenant access role reaches items of tenant tables only, never the
+// control table; the table is the boundary, so no `dynamodb:LeadingKeys` condition is needed.
+{%- else -%}
 // Isolation in depth for the silo model: each tenant (list) has a DynamoDB table of its own,
 // `<prefix><listId>`, which the API creates with the list and deletes with it. Those tables are
 // not in the stack (they come and go at run time), so IAM names them by a prefix that only this
@@ -15,6 +29,7 @@
 // cannot reach another tenant's table. The tenant access role reaches items of tenant tables
 // only, never the control table; the table is the boundary, so no `dynamodb:LeadingKeys`
 // condition is needed.
+{%- endif %}
 {%- else -%}
 // Isolation in depth for the pool model: the API reaches a tenant's items only with credentials
 // scoped to that tenant. The Lambda's own role reads and writes the users' list index
@@ -41,6 +56,15 @@ import { Construct } from 'constructs';
 const INDEX_ACTIONS = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
 /** What the API does in a tenant's {% if s.silo %}table{% else %}partition{% endif %}: the index's actions and batch or conditional writes. */
 const TENANT_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', ...INDEX_ACTIONS];
+{%- if s.events %}
+/** What the API does in an owner's usage roll-up: reads it (the roll-up consumer writes it). */
+const OWNER_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
+/**
+ * What the API does to tenant tables themselves: ask whether a list's table is active yet. The
+ * provisioner creates and deletes them (events.ts).
+ */
+const TABLE_LIFECYCLE_ACTIONS = ['dynamodb:DescribeTable'];
+{%- else %}
 {%- if s.metering %}
 /** What the API does in an owner's usage roll-up: atomic `ADD` updates, reads, and removal with a list. */
 const OWNER_ACTIONS = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
@@ -51,6 +75,7 @@ const OWNER_ACTIONS = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Quer
  * which needs TagResource), wait until it is active, delete it with the list.
  */
 const TABLE_LIFECYCLE_ACTIONS = ['dynamodb:CreateTable', 'dynamodb:DeleteTable', 'dynamodb:DescribeTable', 'dynamodb:TagResource'];
+{%- endif %}
 {%- endif %}
 
 export interface TenantAccessProps {
@@ -66,12 +91,18 @@ export interface TenantAccessProps {
 export class TenantAccess extends Construct {
   /** Assumed per tenant, with a session policy narrowing it to {% if s.silo %}the table `<prefix><listId>`{% else %}`TENANT#<listId>`{% endif %}. */
   readonly role: iam.Role;
+{%- if s.events %}
+  /** `arn:<partition>:dynamodb:<region>:<account>:table/<prefix>*`: this stack's tenant tables. */
+  readonly tenantTables: string;
+{%- endif %}
 
   constructor(scope: Construct, id: string, props: TenantAccessProps) {
     super(scope, id);
 
     this.role = new iam.Role(this, 'Role', {
-{%- if s.silo %}
+{%- if s.events %}
+      description: "Reaches items of tenants' tables; assumed by the API and the provisioner with a session policy naming one tenant's table",
+{%- else if s.silo %}
       description: "Reaches items of tenants' tables; assumed by the API with a session policy naming one tenant's table",
 {%- else %}
       description: "Reaches tenants' items; assumed by the API with a session policy naming one tenant",
@@ -85,6 +116,9 @@ export class TenantAccess extends Construct {
       resource: 'table',
       resourceName: `${props.tenantTablePrefix}*`,
     });
+{%- if s.events %}
+    this.tenantTables = tenantTables;
+{%- endif %}
     // Even without a session policy, this role never reaches the control table.
     this.role.addToPolicy(new iam.PolicyStatement({ actions: TENANT_ACTIONS, resources: [tenantTables] }));
 {%- else %}
@@ -95,12 +129,22 @@ export class TenantAccess extends Construct {
 
     props.apiRole.addToPrincipalPolicy(partitionStatement(props.table, INDEX_ACTIONS, 'USER#*'));
 {%- if s.metering %}
+{%- if s.events %}
+    // Usage is rolled up per owner, across the owner's lists, so it lives outside every tenant's
+    // table; the roll-up consumer writes it, the API reads it with its own role.
+{%- else %}
     // Usage is rolled up per owner, across the owner's lists, so it lives outside every tenant's
     // {% if s.silo %}table{% else %}partition{% endif %} and the API writes it with its own role.
+{%- endif %}
     props.apiRole.addToPrincipalPolicy(partitionStatement(props.table, OWNER_ACTIONS, 'OWNER#*'));
 {%- endif %}
 {%- if s.silo %}
+{%- if s.events %}
+    // Whether a new list's table is active yet (a list is `preparing` until then), and nothing
+    // else of the tables' lifecycle: the provisioner creates and deletes them.
+{%- else %}
     // The table's lifecycle, but none of its items: those need the tenant's credentials.
+{%- endif %}
     props.apiRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: TABLE_LIFECYCLE_ACTIONS, resources: [tenantTables] }));
 
     const reason =
@@ -114,6 +158,19 @@ export class TenantAccess extends Construct {
     Validations.of(props.apiRole).acknowledge(finding);
 {%- endif %}
   }
+{%- if s.events %}
+
+  /**
+   * Lets `role` assume the tenant access role as the API does: the role's trust policy names it
+   * and `role` may call sts:AssumeRole on it (the provisioner writes a new list's first items).
+   */
+  allowAssumeBy(role: iam.IRole): void {
+    this.role.assumeRolePolicy!.addStatements(
+      new iam.PolicyStatement({ actions: ['sts:AssumeRole'], principals: [new iam.ArnPrincipal(role.roleArn)] }),
+    );
+    this.role.grantAssumeRole(role);
+  }
+{%- endif %}
 }
 
 /** `actions` on the table, for items whose partition key matches `pattern` only. */

@@ -1,6 +1,7 @@
 // The step's stack: the SPA on CloudFront, the REST API on API Gateway and a Rust Lambda, the
 // todos in DynamoDB{% if s.silo %} (a table per tenant){% endif %}{% if s.sign_in %}, the users in Cognito{% endif %}{% if s.tenant_claims %} (a trigger writes their tenant ids into their tokens){% endif %}{% if s.metering %},
-// usage by tenant in CloudWatch{% endif %}. Each construct owns one concern; this file only wires them together.
+// usage by tenant in CloudWatch{% endif %}{% if s.events %},
+// domain events on an EventBridge bus, read by queued consumers{% endif %}. Each construct owns one concern; this file only wires them together.
 import * as path from 'node:path';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -10,6 +11,9 @@ import { Api } from './api';
 import { Auth } from './auth';
 {%- endif %}
 import { Data } from './data';
+{%- if s.events %}
+import { Events } from './events';
+{%- endif %}
 {%- if s.metering %}
 import { Metering } from './metering';
 {%- endif %}
@@ -47,8 +51,13 @@ export class TodoStack extends Stack {
     const metricsNamespace = `TodoSaaS/${this.stackName}`;
 {%- endif %}
 {%- if s.silo %}
+{%- if s.events %}
+    // Each tenant's table is `<prefix><listId>`, created by the provisioner with the list. The
+    // stack's name keeps steps deployed side by side apart, and IAM grants on `table/<prefix>*`.
+{%- else %}
     // Each tenant's table is `<prefix><listId>`, created by the API with the list. The stack's
     // name keeps steps deployed side by side apart, and IAM grants on `table/<prefix>*`.
+{%- endif %}
     const tenantTablePrefix = `${this.stackName}-tenant-`;
 {%- endif %}
     const web = new Web(this, 'Web', { spaDir: path.join(STEP_DIR, 'web') });
@@ -69,10 +78,31 @@ export class TodoStack extends Stack {
       tenantTablePrefix,
 {%- endif %}
     });
+{%- if s.events %}
+    const events = new Events(this, 'Events', {
+      table: data.table,
+      tenantTablePrefix,
+      tenantAccess: api.tenantAccess,
+      provisioner: {
+        crateDir: path.join(STEP_DIR, 'lambdas', 'provisioner'),
+        binaryName: '{= s.provisioner_crate =}',
+      },
+      rollUp: {
+        crateDir: path.join(STEP_DIR, 'lambdas', 'rollup'),
+        binaryName: '{= s.rollup_crate =}',
+      },
+      architecture: props.architecture,
+    });
+    // The API publishes an event for every change it makes; the consumers do the rest.
+    events.addPublisher(api.handler.function);
+{%- endif %}
 {%- if s.metering %}
     const metering = new Metering(this, 'Metering', {
       namespace: metricsNamespace,
       apiLogGroup: api.handler.function.logGroup,
+{%- if s.events %}
+      deadLetterAlarms: [events.provisioning.deadLettersAlarm, events.rollUp.deadLettersAlarm],
+{%- endif %}
     });
 {%- endif %}
 {%- if s.sign_in %}
@@ -106,6 +136,9 @@ export class TodoStack extends Stack {
 {%- if s.sign_in %}
     new CfnOutput(this, 'UserPoolId', { value: auth.userPool.userPoolId, description: 'Cognito user pool of the users' });
     new CfnOutput(this, 'UserPoolClientId', { value: auth.client.userPoolClientId, description: "The SPA's app client" });
+{%- endif %}
+{%- if s.events %}
+    new CfnOutput(this, 'EventBusName', { value: events.bus.eventBusName, description: 'EventBridge bus of the domain events' });
 {%- endif %}
 {%- if s.metering %}
     new CfnOutput(this, 'DashboardUrl', { value: metering.dashboardUrl, description: 'CloudWatch dashboard of usage by tenant' });

@@ -82,6 +82,10 @@ describe('Data', () => {
         ],
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+{%- if s.events %}
+        // The consumers' idempotency markers expire.
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+{%- endif %}
       },
       DeletionPolicy: 'Delete',
     });
@@ -92,7 +96,7 @@ describe('Api', () => {
   const rustFunction = { Runtime: 'provided.al2023' };
 
   test('{% if s.tenant_claims %}the API{% else %}one{% endif %} Rust Lambda on provided.al2023, {= s.architecture =}, with its configuration in the environment', () => {
-    template.resourcePropertiesCountIs('AWS::Lambda::Function', rustFunction, {% if s.tenant_claims %}2{% else %}1{% endif %});
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', rustFunction, {% if s.events %}4{% else if s.tenant_claims %}2{% else %}1{% endif %});
     template.hasResourceProperties('AWS::Lambda::Function', {
       ...rustFunction,
       Handler: 'bootstrap',
@@ -120,6 +124,9 @@ describe('Api', () => {
 {%- endif %}
 {%- if s.metering %}
           METRICS_NAMESPACE: 'TodoSaaS/{= s.stack_name =}',
+{%- endif %}
+{%- if s.events %}
+          EVENT_BUS_NAME: '{= s.stack_name =}-events',
 {%- endif %}
         },
       },
@@ -158,10 +165,22 @@ describe('Api', () => {
   };
 {%- endif %}
 
-  test("the Lambda's own role reaches the users' index{% if s.metering %} and the owners' usage roll-ups{% endif %} only{% if s.silo %}, creates and deletes tenant tables{% endif %}, and may assume the tenant access role", () => {
+  test({% if s.events %}"the Lambda's own role reaches the users' index and reads the owners' usage roll-ups only, describes tenant tables, publishes to the bus, and may assume the tenant access role"{% else %}"the Lambda's own role reaches the users' index{% if s.metering %} and the owners' usage roll-ups{% endif %} only{% if s.silo %}, creates and deletes tenant tables{% endif %}, and may assume the tenant access role"{% endif %}, () => {
     const statements = statementsOf('ApiHandlerRole');
     const dynamo = statements.filter((statement) => JSON.stringify(statement.Action).includes('dynamodb:'));
-{%- if s.silo %}
+{%- if s.events %}
+    expect(dynamo).toEqual([
+      onlyPartitions(indexActions, 'USER#*'),
+      // The roll-up consumer writes the roll-ups; the API only reads them.
+      onlyPartitions(['dynamodb:GetItem', 'dynamodb:Query'], 'OWNER#*'),
+      // Is a new list's table active yet? The provisioner creates and deletes the tables.
+      { Action: 'dynamodb:DescribeTable', Effect: 'Allow', Resource: tenantTables },
+    ]);
+    expect(JSON.stringify(statements)).not.toContain('TENANT#');
+    expect(statements.filter((statement) => JSON.stringify(statement.Action).includes('events:'))).toEqual([
+      { Action: 'events:PutEvents', Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^EventsBus/), 'Arn'] } },
+    ]);
+{%- else if s.silo %}
     expect(dynamo).toEqual([
       onlyPartitions(indexActions, 'USER#*'),
 {%- if s.metering %}
@@ -191,13 +210,32 @@ describe('Api', () => {
     for (const statement of statements) expect(JSON.stringify(statement.Action)).not.toMatch(/Scan|PartiQL|dynamodb:\*/);
   });
 
-  test({% if s.silo %}"the tenant access role reaches items of this stack's tenant tables only, never the control table, and only the API's role may assume it"{% else %}"the tenant access role reaches tenants' items only, and only the API's role may assume it"{% endif %}, () => {
+  test({% if s.events %}"the tenant access role reaches items of this stack's tenant tables only, never the control table, and only the API's and the provisioner's roles may assume it"{% else if s.silo %}"the tenant access role reaches items of this stack's tenant tables only, never the control table, and only the API's role may assume it"{% else %}"the tenant access role reaches tenants' items only, and only the API's role may assume it"{% endif %}, () => {
 {%- if s.silo %}
     // No leading-keys condition: the session policy names one tenant's table, the table is the boundary.
     expect(statementsOf('ApiTenantAccessRole')).toEqual([{ Action: tenantActions, Effect: 'Allow', Resource: tenantTables }]);
 {%- else %}
     expect(statementsOf('ApiTenantAccessRole')).toEqual([onlyPartitions(tenantActions, 'TENANT#*')]);
 {%- endif %}
+{%- if s.events %}
+    // The provisioner writes a new list's first items with the tenant's credentials too.
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: {
+              AWS: [
+                { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiHandlerRole'), 'Arn'] },
+                { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventsProvisioningHandlerRole'), 'Arn'] },
+              ],
+            },
+          },
+        ],
+      },
+    });
+{%- else %}
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [
@@ -209,6 +247,7 @@ describe('Api', () => {
         ],
       },
     });
+{%- endif %}
   });
 {%- if s.sharing %}
 
@@ -254,7 +293,7 @@ describe('Api', () => {
 {%- endif %}
 
   test('logs are kept for 30 days and deleted with the stack', () => {
-    for (const prefix of ['ApiHandlerLogs', 'ApiAccessLogs'{% if s.tenant_claims %}, 'TenantClaimsTriggerLogs'{% endif %}]) {
+    for (const prefix of ['ApiHandlerLogs', 'ApiAccessLogs'{% if s.tenant_claims %}, 'TenantClaimsTriggerLogs'{% endif %}{% if s.events %}, 'EventsProvisioningHandlerLogs', 'EventsRollUpHandlerLogs'{% endif %}]) {
       const groups = template.findResources('AWS::Logs::LogGroup', {
         Properties: { RetentionInDays: 30 },
         DeletionPolicy: 'Delete',
@@ -517,6 +556,18 @@ describe('Metering', () => {
       `SORT(${search('Owner', 'Requests', 'Sum')}, SUM, DESC, 10)`,
     ]);
   });
+{%- if s.events %}
+
+  test("the dashboard shows the state of the event consumers' dead-letter alarms", () => {
+    const alarmWidgets = dashboardBody().widgets.filter((widget) => widget.type === 'alarm');
+    expect(alarmWidgets).toEqual([
+      expect.objectContaining({ properties: expect.objectContaining({ title: 'Events in dead-letter queues', alarms: ['<token>', '<token>'] }) }),
+    ]);
+    const body = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(body).toMatch(/"EventsProvisioningDeadLettersAlarm[0-9A-F]{8}","Arn"/);
+    expect(body).toMatch(/"EventsRollUpDeadLettersAlarm[0-9A-F]{8}","Arn"/);
+  });
+{%- endif %}
 
   test("saved Logs Insights queries read the API's metering records by list, owner, route and status", () => {
     const queries = Object.values(template.findResources('AWS::Logs::QueryDefinition')).map((query) => query.Properties);
@@ -553,6 +604,207 @@ describe('Metering', () => {
         ],
       },
     });
+  });
+});
+{%- endif %}
+{%- if s.events %}
+
+describe('Events', () => {
+  const tableArn = { 'Fn::GetAtt': [expect.stringMatching(/^DataTable/), 'Arn'] };
+  const busArn = { 'Fn::GetAtt': [expect.stringMatching(/^EventsBus/), 'Arn'] };
+  /** `actions` on the control table, for items whose partition key matches `pattern` only. */
+  const onlyPartitions = (actions: string | string[], pattern: string) => ({
+    Action: actions,
+    Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [pattern] } },
+    Effect: 'Allow',
+    Resource: tableArn,
+  });
+  /** The one resource of `type` whose logical id starts with `prefix`: its id and properties. */
+  const only = (type: string, prefix: string) => {
+    const found = Object.entries(template.findResources(type)).filter(([id]) => id.startsWith(prefix));
+    expect(found.map(([id]) => id)).toEqual([expect.stringMatching(new RegExp(`^${prefix}[0-9A-F]{8}$`))]);
+    const [id, resource] = found[0];
+    return { id, properties: resource.Properties };
+  };
+  const statementsOf = (rolePrefix: string) =>
+    Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(rolePrefix))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+  /** Writes its own log group and consumes its own queue (the grants of SqsEventSource). */
+  const consumerBasics = (name: string) => [
+    {
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Effect: 'Allow',
+      Resource: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^Events${name}HandlerLogs`)), 'Arn'] },
+    },
+    {
+      Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
+      Effect: 'Allow',
+      Resource: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^Events${name}Queue`)), 'Arn'] },
+    },
+  ];
+
+  /** Each consumer: its construct id, the API's events it handles, its function's timeout (s). */
+  const consumers: [string, string[], number][] = [
+    ['Provisioning', ['ListCreated', 'ListDeleted'], 60],
+    ['RollUp', ['UsageRecorded', 'TodoAdded', 'TodoRemoved', 'ListDeleted'], 30],
+  ];
+
+  test('one custom bus, named after the stack; two consumers, each a rule, a queue, a dead-letter queue and a Lambda', () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    expect(only('AWS::Events::EventBus', 'EventsBus').properties).toEqual({
+      Name: '{= s.stack_name =}-events',
+      Description: expect.any(String),
+    });
+    template.resourceCountIs('AWS::Events::Rule', 2);
+    template.resourceCountIs('AWS::SQS::Queue', 4);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+  });
+
+  test.each(consumers)("%s: a rule on the bus sends the API's events it handles to its queue, and nothing else", (name, detailTypes) => {
+    const queue = only('AWS::SQS::Queue', `Events${name}Queue`);
+    const rule = only('AWS::Events::Rule', `Events${name}Rule`);
+    expect(rule.properties).toEqual({
+      Description: expect.any(String),
+      EventBusName: { Ref: expect.stringMatching(/^EventsBus/) },
+      EventPattern: { source: ['todo.api'], 'detail-type': detailTypes },
+      State: 'ENABLED',
+      // No input transformation: the message body is the whole EventBridge event.
+      Targets: [{ Arn: { 'Fn::GetAtt': [queue.id, 'Arn'] }, Id: 'Target0' }],
+    });
+    // The queue accepts messages from this rule only, and requests over TLS only.
+    expect(only('AWS::SQS::QueuePolicy', `Events${name}QueuePolicy`).properties.PolicyDocument.Statement).toEqual([
+      {
+        Action: 'sqs:*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Resource: { 'Fn::GetAtt': [queue.id, 'Arn'] },
+      },
+      {
+        Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+        Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule.id, 'Arn'] } } },
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Resource: { 'Fn::GetAtt': [queue.id, 'Arn'] },
+      },
+    ]);
+  });
+
+  test.each(consumers)(
+    '%s: an encrypted, TLS-only queue; a message received 5 times moves to an encrypted, TLS-only dead-letter queue kept 14 days',
+    (name, _detailTypes, timeout) => {
+      const deadLetters = only('AWS::SQS::Queue', `Events${name}DeadLetterQueue`);
+      expect(only('AWS::SQS::Queue', `Events${name}Queue`).properties).toEqual({
+        SqsManagedSseEnabled: true,
+        // 6 times the function's timeout, as AWS recommends for a Lambda event source.
+        VisibilityTimeout: 6 * timeout,
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadLetters.id, 'Arn'] }, maxReceiveCount: 5 },
+      });
+      expect(deadLetters.properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+      expect(only('AWS::SQS::QueuePolicy', `Events${name}DeadLetterQueuePolicy`).properties.PolicyDocument.Statement).toEqual([
+        {
+          Action: 'sqs:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Resource: { 'Fn::GetAtt': [deadLetters.id, 'Arn'] },
+        },
+      ]);
+    },
+  );
+
+  test.each(consumers)('%s: its Rust Lambda reads the queue in batches of 10 and reports which records failed', (name, _detailTypes, timeout) => {
+    const handler = only('AWS::Lambda::Function', `Events${name}HandlerFunction`);
+    expect(handler.properties).toMatchObject({
+      Runtime: 'provided.al2023',
+      Handler: 'bootstrap',
+      Architectures: ['{= s.architecture =}'],
+      Timeout: timeout,
+      LoggingConfig: { LogGroup: { Ref: expect.stringMatching(new RegExp(`^Events${name}HandlerLogs`)) } },
+    });
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter(
+      (mapping) => mapping.Properties.FunctionName.Ref === handler.id,
+    );
+    expect(mappings.map((mapping) => mapping.Properties)).toEqual([
+      {
+        EventSourceArn: { 'Fn::GetAtt': [only('AWS::SQS::Queue', `Events${name}Queue`).id, 'Arn'] },
+        FunctionName: { Ref: handler.id },
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      },
+    ]);
+  });
+
+  test.each(consumers)('%s: an alarm goes off while its dead-letter queue holds a message', (name) => {
+    expect(only('AWS::CloudWatch::Alarm', `Events${name}DeadLettersAlarm`).properties).toEqual({
+      AlarmDescription: expect.any(String),
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [only('AWS::SQS::Queue', `Events${name}DeadLetterQueue`).id, 'QueueName'] } },
+      ],
+      Statistic: 'Maximum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  test('the provisioner knows the control table, the tenant table prefix, the tenant access role and the bus', () => {
+    expect(only('AWS::Lambda::Function', 'EventsProvisioningHandlerFunction').properties.Environment.Variables).toEqual({
+      TABLE_NAME: { Ref: expect.stringMatching(/^DataTable/) },
+      // Literals: `stepgen dev` reads the environment from the template.
+      TENANT_TABLE_PREFIX: '{= s.stack_name =}-tenant-',
+      EVENT_BUS_NAME: '{= s.stack_name =}-events',
+      TENANT_ROLE_ARN: { 'Fn::GetAtt': [expect.stringMatching(/^ApiTenantAccessRole/), 'Arn'] },
+    });
+  });
+
+  test("the provisioner's role creates and deletes tenant tables, marks owners' entries ready, records handled events, assumes the tenant access role and announces TenantReady", () => {
+    expect(statementsOf('EventsProvisioningHandlerRole')).toEqual([
+      ...consumerBasics('Provisioning'),
+      {
+        Action: ['dynamodb:CreateTable', 'dynamodb:DeleteTable', 'dynamodb:DescribeTable', 'dynamodb:TagResource'],
+        Effect: 'Allow',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':dynamodb:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':table/{= s.stack_name =}-tenant-*',
+            ],
+          ],
+        },
+      },
+      onlyPartitions(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], 'USER#*'),
+      onlyPartitions('dynamodb:PutItem', 'EVENT#*'),
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ApiTenantAccessRole/), 'Arn'] } },
+      { Action: 'events:PutEvents', Effect: 'Allow', Resource: busArn },
+    ]);
+  });
+
+  test('the roll-up knows the control table only', () => {
+    expect(only('AWS::Lambda::Function', 'EventsRollUpHandlerFunction').properties.Environment.Variables).toEqual({
+      TABLE_NAME: { Ref: expect.stringMatching(/^DataTable/) },
+    });
+  });
+
+  test("the roll-up's role updates the owners' roll-ups and records handled events, nothing else", () => {
+    expect(statementsOf('EventsRollUpHandlerRole')).toEqual([
+      ...consumerBasics('RollUp'),
+      onlyPartitions(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], 'OWNER#*'),
+      // A TransactWriteItems is authorized by its parts: no permission of its own.
+      onlyPartitions('dynamodb:PutItem', 'EVENT#*'),
+    ]);
   });
 });
 {%- endif %}
@@ -626,11 +878,14 @@ describe('Web', () => {
   });
 });
 
-test('outputs the API URL, the site URL{% if s.silo %}, the control table, the tenant table prefix, the user pool and the usage dashboard{% else if s.metering %}, the table name, the user pool and the usage dashboard{% else if s.sign_in %}, the table name and the user pool{% else %} and the table name{% endif %}', () => {
+test('outputs the API URL, the site URL{% if s.events %}, the control table, the tenant table prefix, the user pool, the usage dashboard and the event bus{% else if s.silo %}, the control table, the tenant table prefix, the user pool and the usage dashboard{% else if s.metering %}, the table name, the user pool and the usage dashboard{% else if s.sign_in %}, the table name and the user pool{% else %} and the table name{% endif %}', () => {
   expect(Object.keys(template.findOutputs('*')).sort()).toEqual([{% if s.sign_in %}
     'ApiUrl',
 {%- if s.metering %}
     'DashboardUrl',
+{%- endif %}
+{%- if s.events %}
+    'EventBusName',
 {%- endif %}
     'SiteUrl',
     'TableName',
@@ -647,6 +902,9 @@ test('outputs the API URL, the site URL{% if s.silo %}, the control table, the t
 {%- if s.silo %}
   // `stepgen destroy` deletes the tables with this prefix once the stack is gone.
   template.hasOutput('TenantTablePrefix', { Value: '{= s.stack_name =}-tenant-' });
+{%- endif %}
+{%- if s.events %}
+  template.hasOutput('EventBusName', { Value: { Ref: Match.stringLikeRegexp('^EventsBus') } });
 {%- endif %}
 });
 

@@ -10,6 +10,9 @@ use todo_api::{AppState, AuthConfig, {% if s.sharing %}CognitoDirectory, {% endi
 {%- if s.metering %}
 use todo_api::{DynamoUsageStore, metrics_namespace_from_env};
 {%- endif %}
+{%- if s.events %}
+use todo_api::{EventBridgePublisher, EventPublisher, PublishedUsage};
+{%- endif %}
 {%- if s.silo %}
 use todo_storage::{SiloPool, Tier};
 {%- else %}
@@ -38,15 +41,31 @@ async fn main() -> Result<(), host::Error> {
     // Each tenant's items are reached with credentials scoped to that tenant (TENANT_ROLE_ARN).
     let pool = DynamoPool::from_env(&aws, &config.table_name)?;
 {%- endif %}
+{%- if s.events %}
+    // Every user action is published on EVENT_BUS_NAME; consumers behind SQS queues create
+    // and delete the lists' tables and keep the usage roll-up.
+    let events: Arc<dyn EventPublisher> = Arc::new(EventBridgePublisher::from_env(&aws)?);
+{%- endif %}
 {%- if s.metering %}
+{%- if s.events %}
+    // Every request prints one CloudWatch EMF line (metrics per list and owner, in
+    // METRICS_NAMESPACE) and is published as `UsageRecorded` for the roll-up consumer, which
+    // adds it to its owner's daily usage in the same table (read by GET /usage).
+    let usage = PublishedUsage::new(
+        events.clone(),
+        Arc::new(DynamoUsageStore::new(&aws, &config.table_name)),
+    );
+{%- else %}
     // Every request prints one CloudWatch EMF line (metrics per list and owner, in
     // METRICS_NAMESPACE) and is added to its owner's daily usage in the same table.
     let usage = DynamoUsageStore::new(&aws, &config.table_name);
 {%- endif %}
+{%- endif %}
     let state = {% if s.silo %}AppState::silo(Arc::new(silo), Tier::STANDARD, verifier){% else %}AppState::pool(Arc::new(pool), verifier){% endif %}{% if s.sharing %}
         .with_sharing(Arc::new(CognitoDirectory::from_env(&aws)?)){% endif %}{% if s.tenant_claims %}
         .with_tenant_claims(){% endif %}{% if s.metering %}
-        .with_metering(Arc::new(usage), metrics_namespace_from_env()?){% endif %};
+        .with_metering(Arc::new(usage), metrics_namespace_from_env()?){% endif %}{% if s.events %}
+        .with_events(events){% endif %};
 {%- else %}
     let store = DynamoStore::from_env(&config.table_name).await;
     let state = AppState::single_tenant(Arc::new(store)){% if s.sign_in %}.with_sign_in(verifier){% endif %};
