@@ -202,19 +202,24 @@ impl ListAccess {
         }
     }
 
-    /// Publishes `event(tenant, owner, actor)` when events are on.
+    /// Publishes `event(tenant, owner, actor)` when events are on; best effort, like
+    /// [`PoolState::announce`]: the write it reports has happened either way.
     async fn announce(
         &self,
         state: &PoolState,
         event: impl FnOnce(&TenantId, &UserId, &UserId) -> DomainEvent,
-    ) -> Result<(), ApiError> {
-        if state.events.is_some() {
-            let owner = self.owner().await?;
-            state
-                .announce(|| event(self.tenant(), &owner, self.user()))
-                .await;
+    ) {
+        if state.events.is_none() {
+            return;
         }
-        Ok(())
+        match self.owner().await {
+            Ok(owner) => {
+                state
+                    .announce(|| event(self.tenant(), &owner, self.user()))
+                    .await
+            }
+            Err(error) => tracing::error!(%error, "an event was not published: no list owner"),
+        }
     }
 }
 
@@ -349,7 +354,7 @@ async fn create_list(
     let email = caller.email.clone().unwrap_or_default();
     if state.silo.is_some() {
         // The owner's entry first, `preparing` until the list's table is active; then the
-        // table. If CreateTable fails, the next request that sees the entry asks again.
+        // table (here, or by the provisioning consumer).
         let entry = Membership {
             status: ListStatus::Preparing,
             ..Membership::of(&list, Role::Owner)
@@ -357,6 +362,7 @@ async fn create_list(
         state.pool.put_membership(&owner, &entry).await?;
         let preparing = (StatusCode::ACCEPTED, Json(ListView::from(entry.clone())));
         if let Some(silo) = state.provisions_tables() {
+            // If CreateTable fails, the next request that sees the entry asks again.
             silo.tables.provision(&list.id, &silo.tier).await?;
             return match activate(silo, &owner, &caller, entry).await {
                 Ok(ready) => Ok((StatusCode::CREATED, Json(ListView::from(ready)))),
@@ -469,7 +475,7 @@ async fn create_todo(
         .announce(&state, |list, owner, actor| {
             DomainEvent::todo_added(list, owner, actor, todo.todo.id, &todo.todo.title)
         })
-        .await?;
+        .await;
     Ok((StatusCode::CREATED, Json(todo)))
 }
 
@@ -503,7 +509,7 @@ async fn update_todo(
             .announce(&state, |list, owner, actor| {
                 DomainEvent::todo_done_changed(list, owner, actor, id, todo.todo.done)
             })
-            .await?;
+            .await;
     }
     Ok(Json(todo))
 }
@@ -524,7 +530,7 @@ async fn delete_todo(
         .announce(&state, |list, owner, actor| {
             DomainEvent::todo_removed(list, owner, actor, id)
         })
-        .await?;
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -593,7 +599,7 @@ async fn add_member(
         .announce(&state, |list, owner, actor| {
             DomainEvent::member_added(list, owner, actor, &member)
         })
-        .await?;
+        .await;
     Ok((StatusCode::CREATED, Json(member)))
 }
 
@@ -617,6 +623,6 @@ async fn remove_member(
         .announce(&state, |list, owner, actor| {
             DomainEvent::member_removed(list, owner, actor, &target)
         })
-        .await?;
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }

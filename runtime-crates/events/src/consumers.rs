@@ -127,10 +127,15 @@ impl Provisioner {
         let owner = &event.owner;
         let entry = match self.silo.membership(owner, list).await? {
             Some(entry) if entry.role == Role::Owner => entry,
-            // Deleted before it was provisioned (the events came out of order), or not a
-            // list of this owner: nothing to do.
-            None | Some(_) => {
+            // Deleted before it was provisioned (the events came out of order): a table
+            // created meanwhile, by an earlier delivery that found the entry, goes too.
+            None => {
                 tracing::info!(%list, %owner, "list is gone; nothing to provision");
+                return self.silo.deprovision(list).await;
+            }
+            // Not a list of this owner: nothing to do.
+            Some(_) => {
+                tracing::warn!(%list, %owner, "ListCreated by someone who does not own the list");
                 return Ok(());
             }
         };
@@ -150,8 +155,9 @@ impl Provisioner {
         };
         match activate(self.silo.as_ref(), &self.tier, &member, entry).await {
             Ok(_) => {}
-            // The table and the entry went away meanwhile: the list was deleted.
-            Err(ApiError::NotFound(_)) => return Ok(()),
+            // The table and the entry went away meanwhile: the list was deleted, and a table
+            // asked for again by the activation must go too.
+            Err(ApiError::NotFound(_)) => return self.silo.deprovision(list).await,
             Err(error) => return Err(error),
         }
         // The entry is marked ready only while it exists, so a list deleted while it was

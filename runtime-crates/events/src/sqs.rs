@@ -63,12 +63,14 @@ pub async fn handle_sqs_event<H: EventHandler + ?Sized>(
     for record in records {
         let id = record.get("messageId").and_then(Value::as_str);
         let body = record.get("body").and_then(Value::as_str);
-        match (id, body) {
-            (Some(id), Some(body)) => messages.push((id, body)),
-            _ => {
+        match id {
+            // A record without a body fails on its own (an empty body is no event).
+            Some(id) => messages.push((id, body.unwrap_or_default())),
+            // Without its id, a record cannot be reported failed: the batch fails whole.
+            None => {
                 return Err(ApiError::bad_request(
                     "invalid_event",
-                    "an SQS record has no messageId or body",
+                    "an SQS record has no messageId",
                 ));
             }
         }
