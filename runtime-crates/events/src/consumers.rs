@@ -190,15 +190,7 @@ impl Provisioner {
 #[async_trait]
 impl EventHandler for Provisioner {
     async fn handle(&self, event: &DomainEvent) -> Result<(), ApiError> {
-        let list = || {
-            event.tenant_id.as_ref().ok_or_else(|| {
-                ApiError::validation(format!(
-                    "{} event {} has no tenantId",
-                    event.detail_type(),
-                    event.event_id
-                ))
-            })
-        };
+        let list = || event.list();
         match &event.data {
             EventData::ListCreated(data) => self.list_created(event, list()?, data).await,
             // While the table is being created, DeleteTable is refused (503): the record
@@ -258,15 +250,7 @@ impl EventHandler for Rollup {
     async fn handle(&self, event: &DomainEvent) -> Result<(), ApiError> {
         let marker = marker(&event.event_id, ROLLUP_CONSUMER);
         let owner = &event.owner;
-        let list = || {
-            event.tenant_id.as_ref().ok_or_else(|| {
-                ApiError::validation(format!(
-                    "{} event {} has no tenantId",
-                    event.detail_type(),
-                    event.event_id
-                ))
-            })
-        };
+        let list = || event.list();
         let store = self.store.as_ref();
         // Additions commute, so a TodoRemoved counted before its TodoAdded nets out to
         // zero once both are in.

@@ -402,6 +402,17 @@ impl DomainEvent {
         self.data.event_type()
     }
 
+    /// The list the event is about; an event of a list without one is malformed.
+    pub fn list(&self) -> Result<&TenantId, ApiError> {
+        self.tenant_id.as_ref().ok_or_else(|| {
+            ApiError::validation(format!(
+                "{} event {} has no tenantId",
+                self.detail_type(),
+                self.event_id
+            ))
+        })
+    }
+
     /// The EventBridge `DetailType`.
     pub fn detail_type(&self) -> &'static str {
         self.event_type().as_str()
