@@ -88,7 +88,18 @@ fn generate_writes_the_step_then_has_nothing_left_to_do() {
     assert!(first.status.success(), "{}", text(&first));
     assert!(ws.step_dir().join("README.md").is_file());
     assert!(ws.step_dir().join(".stepgen-manifest").is_file());
-    assert!(text(&first).contains("step07_todo_multi_tenant_lambda_containers: not rendered yet"));
+    // Every step of the course has its templates, the last one (container images) included.
+    let course = Course::load(&repo_root().join("steps.yaml")).unwrap();
+    let tally = format!(
+        "{} step(s) rendered, 0 not rendered yet",
+        course.steps.len()
+    );
+    assert!(text(&first).contains(&tally), "{}", text(&first));
+    let step07 = ws
+        .dir
+        .path()
+        .join("generated/step07_todo_multi_tenant_lambda_containers");
+    assert!(step07.join("lambdas/api/Dockerfile").is_file());
     let written = ws.snapshot();
 
     let second = ws.stepgen(&["generate"]);

@@ -160,7 +160,12 @@ describe('Api', () => {
     ]);
     expect(JSON.stringify(statements)).not.toContain('TENANT#');
     expect(statements.filter((statement) => JSON.stringify(statement.Action).includes('events:'))).toEqual([
-      { Action: 'events:PutEvents', Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^EventsBus/), 'Arn'] } },
+      {
+        Action: 'events:PutEvents',
+        Condition: { StringEquals: { 'events:source': 'todo.api' } },
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^EventsBus/), 'Arn'] },
+      },
     ]);
     expect(statements).toContainEqual({
       Action: 'sts:AssumeRole',
@@ -667,10 +672,14 @@ describe('Events', () => {
           ],
         },
       },
-      onlyPartitions(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], 'USER#*'),
-      onlyPartitions('dynamodb:PutItem', 'EVENT#*'),
+      onlyPartitions(['dynamodb:GetItem', 'dynamodb:UpdateItem'], 'USER#*'),
       { Action: 'sts:AssumeRole', Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ApiTenantAccessRole/), 'Arn'] } },
-      { Action: 'events:PutEvents', Effect: 'Allow', Resource: busArn },
+      {
+        Action: 'events:PutEvents',
+        Condition: { StringEquals: { 'events:source': 'todo.provisioning' } },
+        Effect: 'Allow',
+        Resource: busArn,
+      },
     ]);
   });
 
@@ -683,7 +692,7 @@ describe('Events', () => {
   test("the roll-up's role updates the owners' roll-ups and records handled events, nothing else", () => {
     expect(statementsOf('EventsRollUpHandlerRole')).toEqual([
       ...consumerBasics('RollUp'),
-      onlyPartitions(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], 'OWNER#*'),
+      onlyPartitions(['dynamodb:DeleteItem', 'dynamodb:UpdateItem'], 'OWNER#*'),
       // A TransactWriteItems is authorized by its parts: no permission of its own.
       onlyPartitions('dynamodb:PutItem', 'EVENT#*'),
     ]);

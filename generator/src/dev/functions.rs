@@ -8,12 +8,14 @@ use serde_json::Value;
 
 use super::template::{Locals, Template, resolve};
 
-/// A `provided.*` Lambda function and the crate its code is built from.
+/// A Rust Lambda function (a zip on a `provided.*` runtime, or a container image) and the
+/// crate its code is built from.
 #[derive(Debug)]
 pub struct RustFunction<'a> {
     pub logical_id: &'a str,
-    /// Where the crate is, from the asset path CDK records (with `skipBundling`, the crate's
-    /// own folder rather than a bundle).
+    /// Where the crate is: for a zip, the asset path CDK records (with `skipBundling`, the
+    /// crate's own folder rather than a bundle); for an image, whose asset is its build
+    /// context, the `stepgen:crate` metadata the step's CDK app writes (relative to the app).
     pub crate_dir: PathBuf,
     pub variables: BTreeMap<&'a str, &'a Value>,
     /// True when API Gateway may invoke it: it answers the REST API's requests.
@@ -23,31 +25,41 @@ pub struct RustFunction<'a> {
 }
 
 /// Every Lambda function on a `provided.*` runtime (a custom runtime: the course's Rust
-/// binaries). The CDK's own helper functions (Node.js, Python) are not among them.
-pub fn rust_functions<'a>(template: &'a Template, cdk_out: &Path) -> Vec<RustFunction<'a>> {
+/// binaries) or packaged as an image of a crate. The CDK's own helper functions (Node.js,
+/// Python) are not among them.
+pub fn rust_functions<'a>(
+    template: &'a Template,
+    cdk_out: &Path,
+    app_dir: &Path,
+) -> Vec<RustFunction<'a>> {
     template
         .of_type("AWS::Lambda::Function")
-        .filter(|(_, r)| {
-            r.properties["Runtime"]
+        .filter_map(|(id, r)| {
+            let zip = r.properties["Runtime"]
                 .as_str()
-                .is_some_and(|runtime| runtime.starts_with("provided"))
-        })
-        .map(|(id, r)| {
-            let asset = r.metadata["aws:asset:path"].as_str().unwrap_or_default();
+                .is_some_and(|runtime| runtime.starts_with("provided"));
+            let crate_dir = match r.metadata[CRATE_METADATA].as_str() {
+                Some(image_crate) => app_dir.join(image_crate),
+                None if zip => cdk_out.join(r.metadata["aws:asset:path"].as_str()?),
+                None => return None,
+            };
             let variables = r.properties["Environment"]["Variables"]
                 .as_object()
                 .map(|vars| vars.iter().map(|(k, v)| (k.as_str(), v)).collect())
                 .unwrap_or_default();
-            RustFunction {
+            Some(RustFunction {
                 logical_id: id,
-                crate_dir: cdk_out.join(asset),
+                crate_dir,
                 variables,
                 serves_api: invoked_by_api_gateway(template, id),
                 timeout: r.properties["Timeout"].as_u64(),
-            }
+            })
         })
         .collect()
 }
+
+/// The metadata key of an image function's crate folder (see the step's `rust-function.ts`).
+const CRATE_METADATA: &str = "stepgen:crate";
 
 fn invoked_by_api_gateway(template: &Template, function_id: &str) -> bool {
     template
@@ -115,7 +127,11 @@ mod tests {
     #[test]
     fn rust_functions_come_with_their_crate_and_whether_they_serve_the_api() {
         let template = parse("Stack", FIXTURE).unwrap();
-        let functions = rust_functions(&template, Path::new("/repo/cdk.out"));
+        let functions = rust_functions(
+            &template,
+            Path::new("/repo/cdk.out"),
+            Path::new("/repo/step"),
+        );
         assert_eq!(functions.len(), 1);
         let function = &functions[0];
         assert_eq!(function.logical_id, "Function");
@@ -128,9 +144,38 @@ mod tests {
     }
 
     #[test]
+    fn an_image_function_names_its_crate_in_metadata() {
+        let template = parse(
+            "Stack",
+            r#"{"Resources": {"Image": {"Type": "AWS::Lambda::Function",
+                "Properties": {"PackageType": "Image", "Code": {"ImageUri": "x"}},
+                "Metadata": {"stepgen:crate": "lambdas/api", "aws:asset:path": "image-context"}},
+              "Helper": {"Type": "AWS::Lambda::Function",
+                "Properties": {"Runtime": "nodejs22.x"},
+                "Metadata": {"aws:asset:path": "asset.1"}}}}"#,
+        )
+        .unwrap();
+        let functions = rust_functions(
+            &template,
+            Path::new("/repo/cdk.out"),
+            Path::new("/repo/step"),
+        );
+        assert_eq!(
+            functions.len(),
+            1,
+            "the Node.js helper is not a Rust function"
+        );
+        assert_eq!(functions[0].crate_dir, Path::new("/repo/step/lambdas/api"));
+    }
+
+    #[test]
     fn the_environment_resolves_refs_to_local_names_and_applies_overrides() {
         let template = parse("Stack", FIXTURE).unwrap();
-        let functions = rust_functions(&template, Path::new("/repo/cdk.out"));
+        let functions = rust_functions(
+            &template,
+            Path::new("/repo/cdk.out"),
+            Path::new("/repo/step"),
+        );
         let overrides = BTreeMap::from([
             (
                 "ALLOWED_ORIGIN".to_owned(),
@@ -160,7 +205,11 @@ mod tests {
     #[test]
     fn an_unresolvable_variable_is_named_with_the_resource_it_needs() {
         let template = parse("Stack", FIXTURE).unwrap();
-        let functions = rust_functions(&template, Path::new("/repo/cdk.out"));
+        let functions = rust_functions(
+            &template,
+            Path::new("/repo/cdk.out"),
+            Path::new("/repo/step"),
+        );
         let message =
             environment(&functions[0], &template, &locals(), &BTreeMap::new()).unwrap_err();
         assert!(

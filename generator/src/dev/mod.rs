@@ -362,7 +362,7 @@ fn start(session: &mut Session, options: &Options) -> Result<(), DevError> {
     }
     let template = template::load(&cdk_out)?;
 
-    let rust_functions = functions::rust_functions(&template, &cdk_out);
+    let rust_functions = functions::rust_functions(&template, &cdk_out, &options.step_dir);
     let api = api_function(&rust_functions)?;
     let trigger = cognito_bridge::trigger_in(&template)
         .map(|config| trigger_function(&rust_functions, config))

@@ -84,6 +84,14 @@ step_files! {
     LambdaRollupCargoToml => "lambdas/rollup/Cargo.toml" if |s: &StepView| s.events;
     LambdaRollupMainRs => "lambdas/rollup/src/main.rs" if |s: &StepView| s.events;
 
+    // With `packaging: image`, each Lambda's Dockerfile, beside its crate. They belong to the CDK
+    // app's packaging (lib/rust-function.ts builds their context), hence templates/cdk/lambdas/;
+    // all four include cdk/lambdas/Dockerfile.in.
+    CdkLambdaApiDockerfile => "cdk/lambdas/api/Dockerfile" if |s: &StepView| s.image;
+    CdkLambdaTokenDockerfile => "cdk/lambdas/token/Dockerfile" if |s: &StepView| s.image && s.tenant_claims;
+    CdkLambdaProvisionerDockerfile => "cdk/lambdas/provisioner/Dockerfile" if |s: &StepView| s.image && s.events;
+    CdkLambdaRollupDockerfile => "cdk/lambdas/rollup/Dockerfile" if |s: &StepView| s.image && s.events;
+
     // The SPA.
     WebIndexHtml => "web/index.html";
     WebPackageJson => "web/package.json";

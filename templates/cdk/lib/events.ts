@@ -57,8 +57,8 @@ export class Events extends Construct {
   constructor(scope: Construct, id: string, props: EventsProps) {
     super(scope, id);
 
-    // A custom bus rather than the account's default one: only this stack's events are on it,
-    // and only this stack's roles may publish to it.
+    // A custom bus rather than the account's default one: only this stack's events are on it.
+    // Each of this stack's publishers may put events of its own source only.
     this.busName = `${Stack.of(this).stackName}-events`;
     this.bus = new events.EventBus(this, 'Bus', {
       eventBusName: this.busName,
@@ -88,16 +88,14 @@ export class Events extends Construct {
     provisionerRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: TABLE_LIFECYCLE_ACTIONS, resources: [props.tenantAccess.tenantTables] }),
     );
-    // Reads the owner's index entry (is the list still `preparing`?) and marks it ready.
-    provisionerRole.addToPrincipalPolicy(partitionStatement(props.table, INDEX_ACTIONS, 'USER#*'));
-    // Records the events it has handled (idempotency markers, `EVENT#<eventId>`), so a redelivered
-    // event has no second effect.
-    provisionerRole.addToPrincipalPolicy(partitionStatement(props.table, MARKER_ACTIONS, 'EVENT#*'));
+    // Reads the owner's index entry (is the list still `preparing`?) and marks it ready; its
+    // steps are idempotent by themselves, so it keeps no markers.
+    provisionerRole.addToPrincipalPolicy(partitionStatement(props.table, ENTRY_ACTIONS, 'USER#*'));
     // The list record and the owner's membership go into the new table with the tenant's
     // credentials, the same ones the API uses, never with the provisioner's own role.
     props.tenantAccess.allowAssumeBy(provisionerRole);
-    // Announces `TenantReady` once the list is usable.
-    this.bus.grantPutEventsTo(provisionerRole);
+    // Announces `TenantReady` once the list is usable, and nothing in the API's name.
+    provisionerRole.addToPrincipalPolicy(putEvents(this.bus, 'todo.provisioning'));
     Validations.of(provisionerRole).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/${props.tenantTablePrefix}*]`,
       reason:
@@ -117,7 +115,7 @@ export class Events extends Construct {
     });
     const rollUpRole = this.rollUp.handler.function.role!;
     // The owners' roll-ups: atomic `ADD` updates, and removal of a deleted list's count.
-    rollUpRole.addToPrincipalPolicy(partitionStatement(props.table, OWNER_ACTIONS, 'OWNER#*'));
+    rollUpRole.addToPrincipalPolicy(partitionStatement(props.table, ROLL_UP_ACTIONS, 'OWNER#*'));
     // Each update is one transaction with its idempotency marker (`EVENT#<eventId>`, put only if
     // absent); a transaction needs the permissions of its parts and no permission of its own.
     rollUpRole.addToPrincipalPolicy(partitionStatement(props.table, MARKER_ACTIONS, 'EVENT#*'));
@@ -128,7 +126,7 @@ export class Events extends Construct {
    * by the name in `EVENT_BUS_NAME`.
    */
   addPublisher(publisher: lambda.Function): void {
-    this.bus.grantPutEventsTo(publisher);
+    publisher.addToRolePolicy(putEvents(this.bus, 'todo.api'));
     publisher.addEnvironment('EVENT_BUS_NAME', this.busName);
   }
 }
@@ -139,11 +137,23 @@ export class Events extends Construct {
  */
 const TABLE_LIFECYCLE_ACTIONS = ['dynamodb:CreateTable', 'dynamodb:DeleteTable', 'dynamodb:DescribeTable', 'dynamodb:TagResource'];
 /** What the provisioner does in the users' index: read the owner's entry, mark it ready. */
-const INDEX_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
-/** What the roll-up does in an owner's partition: read, `ADD`, remove a deleted list's count. */
-const OWNER_ACTIONS = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
+const ENTRY_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'];
+/** What the roll-up does in an owner's partition: `ADD`, remove a deleted list's count. */
+const ROLL_UP_ACTIONS = ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'];
 /** An idempotency marker is put once, with `attribute_not_exists(pk)`; TTL removes it. */
 const MARKER_ACTIONS = ['dynamodb:PutItem'];
+
+/**
+ * PutEvents on `bus` for events of `source` only, so that a consumer cannot pass for the API
+ * (a `ListDeleted` in its name would delete a tenant's table) nor the API for the provisioner.
+ */
+function putEvents(bus: events.IEventBus, source: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: ['events:PutEvents'],
+    resources: [bus.eventBusArn],
+    conditions: { StringEquals: { 'events:source': source } },
+  });
+}
 
 /** The dead-letter queues keep a failed event this long: time to find the bug and redrive it. */
 const DEAD_LETTER_RETENTION = Duration.days(14);

@@ -2,10 +2,20 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+{%- if s.image %}
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { BINARY_FILE, cargoLambdaBuildArgs, DOCKERFILE, RustFunction } from '../lib/rust-function';
+{%- else %}
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+{%- endif %}
 import { defineTodoApp } from '../lib/todo-app';
 
 const STEP_DIR = path.join(import.meta.dirname, '..');
@@ -38,6 +48,10 @@ interface ValidationReport {
 
 let template: Template;
 let validationReport: ValidationReport;
+{%- if s.image %}
+/** The cloud assembly's folder: its asset manifest and staged assets. */
+let assemblyDir: string;
+{%- endif %}
 
 beforeAll(() => {
   const app = testApp();
@@ -45,6 +59,9 @@ beforeAll(() => {
   // One synthesis runs cdk-nag (it throws on unacknowledged errors) and writes the template.
   const assembly = app.synth();
   template = Template.fromJSON(assembly.getStackArtifact(stack.artifactId).template);
+{%- if s.image %}
+  assemblyDir = assembly.directory;
+{%- endif %}
   validationReport = JSON.parse(
     fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'),
   );
@@ -93,13 +110,19 @@ describe('Data', () => {
 });
 
 describe('Api', () => {
+{%- if s.image %}
+  const rustFunction = { PackageType: 'Image' };
+{%- else %}
   const rustFunction = { Runtime: 'provided.al2023' };
+{%- endif %}
 
-  test('{% if s.tenant_claims %}the API{% else %}one{% endif %} Rust Lambda on provided.al2023, {= s.architecture =}, with its configuration in the environment', () => {
+  test('{% if s.tenant_claims %}the API{% else %}one{% endif %} Rust Lambda {% if s.image %}as a container image{% else %}on provided.al2023{% endif %}, {= s.architecture =}, with its configuration in the environment', () => {
     template.resourcePropertiesCountIs('AWS::Lambda::Function', rustFunction, {% if s.events %}4{% else if s.tenant_claims %}2{% else %}1{% endif %});
     template.hasResourceProperties('AWS::Lambda::Function', {
       ...rustFunction,
+{%- if !s.image %}
       Handler: 'bootstrap',
+{%- endif %}
       Architectures: ['{= s.architecture =}'],
       Environment: {
         Variables: {
@@ -178,7 +201,12 @@ describe('Api', () => {
     ]);
     expect(JSON.stringify(statements)).not.toContain('TENANT#');
     expect(statements.filter((statement) => JSON.stringify(statement.Action).includes('events:'))).toEqual([
-      { Action: 'events:PutEvents', Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^EventsBus/), 'Arn'] } },
+      {
+        Action: 'events:PutEvents',
+        Condition: { StringEquals: { 'events:source': 'todo.api' } },
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^EventsBus/), 'Arn'] },
+      },
     ]);
 {%- else if s.silo %}
     expect(dynamo).toEqual([
@@ -468,8 +496,12 @@ describe('TenantClaims', () => {
 
   test('the pre-token-generation trigger is a Rust Lambda that knows only the table', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
+{%- if s.image %}
+      PackageType: 'Image',
+{%- else %}
       Runtime: 'provided.al2023',
       Handler: 'bootstrap',
+{%- endif %}
       Architectures: ['{= s.architecture =}'],
       Timeout: 5,
       Environment: { Variables: Match.objectEquals({ TABLE_NAME: { Ref: Match.stringLikeRegexp('^DataTable') } }) },
@@ -718,8 +750,12 @@ describe('Events', () => {
   test.each(consumers)('%s: its Rust Lambda reads the queue in batches of 10 and reports which records failed', (name, _detailTypes, timeout) => {
     const handler = only('AWS::Lambda::Function', `Events${name}HandlerFunction`);
     expect(handler.properties).toMatchObject({
+{%- if s.image %}
+      PackageType: 'Image',
+{%- else %}
       Runtime: 'provided.al2023',
       Handler: 'bootstrap',
+{%- endif %}
       Architectures: ['{= s.architecture =}'],
       Timeout: timeout,
       LoggingConfig: { LogGroup: { Ref: expect.stringMatching(new RegExp(`^Events${name}HandlerLogs`)) } },
@@ -785,10 +821,14 @@ describe('Events', () => {
           ],
         },
       },
-      onlyPartitions(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], 'USER#*'),
-      onlyPartitions('dynamodb:PutItem', 'EVENT#*'),
+      onlyPartitions(['dynamodb:GetItem', 'dynamodb:UpdateItem'], 'USER#*'),
       { Action: 'sts:AssumeRole', Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ApiTenantAccessRole/), 'Arn'] } },
-      { Action: 'events:PutEvents', Effect: 'Allow', Resource: busArn },
+      {
+        Action: 'events:PutEvents',
+        Condition: { StringEquals: { 'events:source': 'todo.provisioning' } },
+        Effect: 'Allow',
+        Resource: busArn,
+      },
     ]);
   });
 
@@ -801,13 +841,182 @@ describe('Events', () => {
   test("the roll-up's role updates the owners' roll-ups and records handled events, nothing else", () => {
     expect(statementsOf('EventsRollUpHandlerRole')).toEqual([
       ...consumerBasics('RollUp'),
-      onlyPartitions(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], 'OWNER#*'),
+      onlyPartitions(['dynamodb:DeleteItem', 'dynamodb:UpdateItem'], 'OWNER#*'),
       // A TransactWriteItems is authorized by its parts: no permission of its own.
       onlyPartitions('dynamodb:PutItem', 'EVENT#*'),
     ]);
   });
 });
 {%- endif %}
+
+{% endif -%}
+{% if s.image -%}
+describe('Lambda container images', () => {
+  /** Each Rust Lambda: its function's logical id (less the hash) and its crate's folder under lambdas/. */
+  const rustFunctions: [string, string][] = [
+    ['ApiHandlerFunction', 'api'],
+{%- if s.events %}
+    ['EventsProvisioningHandlerFunction', 'provisioner'],
+    ['EventsRollUpHandlerFunction', 'rollup'],
+{%- endif %}
+{%- if s.tenant_claims %}
+    ['TenantClaimsTriggerFunction', 'token'],
+{%- endif %}
+  ];
+  /** The image platform of the functions' architecture, {= s.architecture =}. */
+  const platform = '{% if s.architecture == "arm64" %}linux/arm64{% else %}linux/amd64{% endif %}';
+
+  interface DockerImageAsset {
+    source: { directory: string; platform?: string };
+  }
+  /** The docker image assets of a cloud assembly (its `*.assets.json`), by hash, which is also the image tag. */
+  const dockerImagesIn = (dir: string): Record<string, DockerImageAsset> =>
+    Object.assign(
+      {},
+      ...fs
+        .readdirSync(dir)
+        .filter((file) => file.endsWith('.assets.json'))
+        .map((file) => JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')).dockerImages ?? {}),
+    );
+  /** The image functions of the template, by logical id. */
+  const imageFunctions = () =>
+    Object.entries(template.findResources('AWS::Lambda::Function')).filter(([, fn]) => fn.Properties.PackageType === 'Image');
+  /** The tag in a function's `Code.ImageUri` (`<account>.dkr.ecr.<region>.<suffix>/<repository>:<tag>`). */
+  const imageTag = (imageUri: { 'Fn::Sub': string }) => imageUri['Fn::Sub'].split(':').at(-1) ?? '';
+  const dockerfileOf = (crate: string) => fs.readFileSync(path.join(STEP_DIR, 'lambdas', crate, DOCKERFILE), 'utf8');
+
+  test('every Rust Lambda is a container image for {= s.architecture =}, with no runtime and no handler; only CDK\'s own helpers are zip archives', () => {
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function'));
+    const images = imageFunctions();
+    expect(images.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(rustFunctions.map(([id]) => id));
+    for (const [, fn] of images) {
+      expect(fn.Properties).toMatchObject({
+        Architectures: ['{= s.architecture =}'],
+        Code: { ImageUri: { 'Fn::Sub': expect.stringMatching(/\.dkr\.ecr\..*:[0-9a-f]{64}$/) } },
+      });
+      expect(fn.Properties.Code.ZipFile ?? fn.Properties.Code.S3Key).toBeUndefined();
+      expect(fn.Properties.Runtime).toBeUndefined();
+      expect(fn.Properties.Handler).toBeUndefined();
+    }
+    // The rest are CDK's own functions (the SPA deployment's), none on a provided.* runtime.
+    for (const [, fn] of functions.filter(([id]) => !images.some(([imageId]) => imageId === id))) {
+      expect(fn.Properties.Runtime).not.toMatch(/^provided/);
+    }
+  });
+
+  test('the cloud assembly has one docker image asset per function, for {= s.architecture =} ({% if s.architecture == "arm64" %}linux/arm64{% else %}linux/amd64{% endif %}), staged from a context holding only its Dockerfile (no binary without bundling)', () => {
+    const assets = dockerImagesIn(assemblyDir);
+    const tags = imageFunctions().map(([, fn]) => imageTag(fn.Properties.Code.ImageUri));
+    expect(new Set(tags).size).toBe(rustFunctions.length);
+    expect(Object.keys(assets).sort()).toEqual([...tags].sort());
+    const stagedDockerfiles = Object.values(assets).map((asset) => {
+      expect(asset.source.platform).toBe(platform);
+      const staged = path.join(assemblyDir, asset.source.directory);
+      // With bundling, `bootstrap` sits beside it (the last test); never the crate's sources.
+      expect(fs.readdirSync(staged)).toEqual([DOCKERFILE]);
+      return fs.readFileSync(path.join(staged, DOCKERFILE), 'utf8');
+    });
+    expect(stagedDockerfiles.sort()).toEqual(rustFunctions.map(([, crate]) => dockerfileOf(crate)).sort());
+  });
+
+  test.each(rustFunctions)("%s: lambdas/%s/Dockerfile puts only the binary on Lambda's OS-only base image, where its entrypoint runs it", (_id, crate) => {
+    const instructions = dockerfileOf(crate)
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('#'));
+    expect(instructions).toEqual([
+      'FROM public.ecr.aws/lambda/provided:al2023',
+      // BINARY_FILE is the name `cargo lambda build --flatten` gives the binary in the context.
+      `COPY ${BINARY_FILE} \${LAMBDA_RUNTIME_DIR}/bootstrap`,
+      'CMD ["bootstrap"]',
+    ]);
+  });
+
+  test('cargo lambda build writes the binary for {= s.architecture =} straight into the context folder, as bootstrap', () => {
+    const args = cargoLambdaBuildArgs('{= s.api_crate =}', lambda.Architecture.{= s.cdk_architecture =}, '/context');
+    const valueOf = (flag: string) => args[args.indexOf(flag) + 1];
+    expect(args.slice(0, 3)).toEqual(['lambda', 'build', '--release']);
+    expect(valueOf('--bin')).toBe('{= s.api_crate =}');
+    expect(args).toContain('{% if s.architecture == "arm64" %}--arm64{% else %}--x86-64{% endif %}');
+    expect(valueOf('--lambda-dir')).toBe('/context');
+    // Without --flatten, cargo lambda writes <lambda-dir>/<binary>/bootstrap, which the Dockerfile would miss.
+    expect(valueOf('--flatten')).toBe('{= s.api_crate =}');
+    expect(BINARY_FILE).toBe('bootstrap');
+  });
+
+  // A stand-in for `cargo lambda build`: records its folder and arguments, then writes
+  // $FAKE_BINARY where `--lambda-dir D --flatten B` makes cargo lambda write the binary, D/bootstrap.
+  // (Synthesizing with the real build is `npx cdk synth`, which compiles the crates.)
+  const FAKE_CARGO = `#!/bin/sh
+pwd > "$FAKE_CARGO_LOG"
+printf '%s\\n' "$@" >> "$FAKE_CARGO_LOG"
+while [ $# -gt 0 ]; do
+  if [ "$1" = --lambda-dir ]; then dir=$2; fi
+  shift
+done
+printf '%s' "$FAKE_BINARY" > "$dir/bootstrap"
+`;
+
+  test.skipIf(process.platform === 'win32')(
+    'with bundling, the context is the Dockerfile and the binary cargo lambda built into it, and the image hash follows the binary',
+    () => {
+      const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-cargo'));
+      outdirs.push(bin);
+      fs.writeFileSync(path.join(bin, 'cargo'), FAKE_CARGO, { mode: 0o755 });
+      fs.writeFileSync(path.join(bin, 'cargo-lambda'), '#!/bin/sh\n', { mode: 0o755 });
+      const log = path.join(bin, 'calls.log');
+      const crateDir = path.join(STEP_DIR, 'lambdas', 'api');
+      const saved = { PATH: process.env.PATH, FAKE_BINARY: process.env.FAKE_BINARY, FAKE_CARGO_LOG: process.env.FAKE_CARGO_LOG };
+
+      /** Synthesizes one RustFunction, bundling on, with `binary` as what cargo lambda builds. */
+      const synthesize = (binary: string) => {
+        process.env.FAKE_BINARY = binary;
+        const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk.out'));
+        outdirs.push(outdir);
+        const app = new App({ outdir }); // no aws:cdk:bundling-stacks: every stack bundles, as in `cdk synth`
+        new RustFunction(new Stack(app, 'Probe'), 'Handler', {
+          crateDir,
+          binaryName: '{= s.api_crate =}',
+          architecture: lambda.Architecture.{= s.cdk_architecture =},
+          description: 'probe',
+          environment: {},
+          memorySize: 128,
+          timeout: Duration.seconds(3),
+          logRetention: logs.RetentionDays.ONE_DAY,
+        });
+        const assembly = app.synth();
+        const [[hash, asset], ...others] = Object.entries(dockerImagesIn(assembly.directory));
+        expect(others).toEqual([]);
+        const staged = path.join(assembly.directory, asset.source.directory);
+        const [context, ...moreContexts] = fs.readdirSync(outdir).filter((name) => name.startsWith('image-context-'));
+        expect(moreContexts).toEqual([]);
+        const [cwd, ...args] = fs.readFileSync(log, 'utf8').trimEnd().split('\n');
+        return { hash, asset, staged, contextDir: path.join(outdir, context), cwd, args };
+      };
+
+      try {
+        process.env.PATH = `${bin}${path.delimiter}${saved.PATH}`;
+        process.env.FAKE_CARGO_LOG = log;
+        const first = synthesize('binary, version 1');
+        expect(fs.realpathSync(first.cwd)).toBe(fs.realpathSync(crateDir));
+        expect(first.args).toEqual(cargoLambdaBuildArgs('{= s.api_crate =}', lambda.Architecture.{= s.cdk_architecture =}, first.contextDir));
+        expect(first.asset.source).toEqual({ directory: `asset.${first.hash}`, platform });
+        expect(fs.readdirSync(first.staged).sort()).toEqual([DOCKERFILE, BINARY_FILE]);
+        expect(fs.readFileSync(path.join(first.staged, BINARY_FILE), 'utf8')).toBe('binary, version 1');
+        expect(fs.readFileSync(path.join(first.staged, DOCKERFILE), 'utf8')).toBe(dockerfileOf('api'));
+
+        // Another synthesis of the same binary, into another folder: the same image.
+        expect(synthesize('binary, version 1').hash).toBe(first.hash);
+        // A changed binary: a new image.
+        expect(synthesize('binary, version 2').hash).not.toBe(first.hash);
+      } finally {
+        for (const [name, value] of Object.entries(saved)) {
+          if (value === undefined) delete process.env[name];
+          else process.env[name] = value;
+        }
+      }
+    },
+  );
+});
 
 {% endif -%}
 describe('Web', () => {

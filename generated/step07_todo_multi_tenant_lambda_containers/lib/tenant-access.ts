@@ -1,0 +1,102 @@
+// Isolation in depth for the silo model: each tenant (list) has a DynamoDB table of its own,
+// `<prefix><listId>`, which the provisioner (events.ts) creates with the list and deletes with
+// it. Those tables are not in the stack (they come and go at run time), so IAM names them by a
+// prefix that only this stack's tenant tables carry: `table/<prefix>*`.
+//
+// The API Lambda's own role reads and writes the users' list index (`USER#<sub>` partitions of
+// the shared control table) and reads the owners' usage roll-ups (`OWNER#<sub>`); of tenant
+// tables it only describes them, and it reads no tenant's items. For each request on a list it
+// assumes the tenant access role with a session policy naming that list's table, so a bug in a
+// handler cannot reach another tenant's table. The provisioner assumes the same role to write a
+// new list's first items. The tenant access role reaches items of tenant tables only, never the
+// control table; the table is the boundary, so no `dynamodb:LeadingKeys` condition is needed.
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+
+// Item actions only: Scan and PartiQL name no partition key, and a `ForAllValues` condition
+// holds for a request that names none, so granting them would defeat the condition.
+/** What the API does in the users' index. */
+const INDEX_ACTIONS = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
+/** What the API does in a tenant's table: the index's actions and batch or conditional writes. */
+const TENANT_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', ...INDEX_ACTIONS];
+/** What the API does in an owner's usage roll-up: reads it (the roll-up consumer writes it). */
+const OWNER_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
+/**
+ * What the API does to tenant tables themselves: ask whether a list's table is active yet. The
+ * provisioner creates and deletes them (events.ts).
+ */
+const TABLE_LIFECYCLE_ACTIONS = ['dynamodb:DescribeTable'];
+
+export interface TenantAccessProps {
+  readonly table: dynamodb.ITable;
+  /** The API Lambda's role: it may assume the tenant access role, and reach the index. */
+  readonly apiRole: iam.IRole;
+  /** Every tenant table's name is this prefix and the list id (env `TENANT_TABLE_PREFIX`). */
+  readonly tenantTablePrefix: string;
+}
+
+export class TenantAccess extends Construct {
+  /** Assumed per tenant, with a session policy narrowing it to the table `<prefix><listId>`. */
+  readonly role: iam.Role;
+  /** `arn:<partition>:dynamodb:<region>:<account>:table/<prefix>*`: this stack's tenant tables. */
+  readonly tenantTables: string;
+
+  constructor(scope: Construct, id: string, props: TenantAccessProps) {
+    super(scope, id);
+
+    this.role = new iam.Role(this, 'Role', {
+      description: "Reaches items of tenants' tables; assumed by the API and the provisioner with a session policy naming one tenant's table",
+      assumedBy: new iam.ArnPrincipal(props.apiRole.roleArn),
+    });
+    // `arn:<partition>:dynamodb:<region>:<account>:table/<prefix>*`: this stack's tenant tables.
+    const tenantTables = Stack.of(this).formatArn({
+      service: 'dynamodb',
+      resource: 'table',
+      resourceName: `${props.tenantTablePrefix}*`,
+    });
+    this.tenantTables = tenantTables;
+    // Even without a session policy, this role never reaches the control table.
+    this.role.addToPolicy(new iam.PolicyStatement({ actions: TENANT_ACTIONS, resources: [tenantTables] }));
+    this.role.grantAssumeRole(props.apiRole);
+
+    props.apiRole.addToPrincipalPolicy(partitionStatement(props.table, INDEX_ACTIONS, 'USER#*'));
+    // Usage is rolled up per owner, across the owner's lists, so it lives outside every tenant's
+    // table; the roll-up consumer writes it, the API reads it with its own role.
+    props.apiRole.addToPrincipalPolicy(partitionStatement(props.table, OWNER_ACTIONS, 'OWNER#*'));
+    // Whether a new list's table is active yet (a list is `preparing` until then), and nothing
+    // else of the tables' lifecycle: the provisioner creates and deletes them.
+    props.apiRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: TABLE_LIFECYCLE_ACTIONS, resources: [tenantTables] }));
+
+    const reason =
+      'Tenant tables are created at run time, one per tenant (list), so their names cannot be known at deploy time; ' +
+      "the wildcard follows this stack's own prefix (`<prefix><listId>`), so no other table of the account matches it.";
+    const finding = {
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/${props.tenantTablePrefix}*]`,
+      reason,
+    };
+    Validations.of(this.role).acknowledge(finding);
+    Validations.of(props.apiRole).acknowledge(finding);
+  }
+
+  /**
+   * Lets `role` assume the tenant access role as the API does: the role's trust policy names it
+   * and `role` may call sts:AssumeRole on it (the provisioner writes a new list's first items).
+   */
+  allowAssumeBy(role: iam.IRole): void {
+    this.role.assumeRolePolicy!.addStatements(
+      new iam.PolicyStatement({ actions: ['sts:AssumeRole'], principals: [new iam.ArnPrincipal(role.roleArn)] }),
+    );
+    this.role.grantAssumeRole(role);
+  }
+}
+
+/** `actions` on the table, for items whose partition key matches `pattern` only. */
+export function partitionStatement(table: dynamodb.ITable, actions: string[], pattern: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions,
+    resources: [table.tableArn],
+    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [pattern] } },
+  });
+}

@@ -1,0 +1,123 @@
+// Start-up behaviour: config.json, the first load, and its loading, empty and error states.
+import { render, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+import { createAmplifyAuth } from "./amplifyAuth.ts";
+import { App } from "./App.tsx";
+import { FAKE_API_URL, installFakeApi } from "./test/fakeApi.ts";
+import { FAKE_AUTH_CONFIG } from "./test/fakeAuth.ts";
+
+// Start-up is tested with a visitor who is already signed in; signing in is the subject of
+// SessionGate.test.tsx and SignInScreen.test.tsx.
+vi.mock("./amplifyAuth.ts", async () => {
+  const { fakeAuth } = await import("./test/fakeAuth.ts");
+  return { createAmplifyAuth: vi.fn(() => fakeAuth({ signedInAs: "ada@example.test" })) };
+});
+
+describe("App start-up", () => {
+  it("loads the config, then lists the todos oldest first with their done state", async () => {
+    installFakeApi({ todos: ["Buy milk", { title: "Walk the dog", done: true }] });
+    render(<App />);
+
+    const list = await screen.findByRole("list", { name: "Your todos" });
+    const items = within(list).getAllByRole("listitem");
+    expect(items.map((item) => item.querySelector("label")?.textContent)).toEqual(["Buy milk", "Walk the dog"]);
+    expect((screen.getByRole("checkbox", { name: "Buy milk" }) as HTMLInputElement).checked).toBe(false);
+    expect((screen.getByRole("checkbox", { name: "Walk the dog" }) as HTMLInputElement).checked).toBe(true);
+    expect(screen.getByText("1 of 2 done")).toBeTruthy();
+  });
+
+  it("orders todos by creation time whatever order the API returns", async () => {
+    installFakeApi({
+      todos: [
+        { title: "Second", createdAt: "2025-01-02T00:00:00.000Z" },
+        { title: "First", createdAt: "2025-01-01T00:00:00.000Z" },
+      ],
+    });
+    render(<App />);
+
+    const list = await screen.findByRole("list", { name: "Your todos" });
+    expect(within(list).getAllByRole("checkbox").map((box) => box.parentElement?.textContent)).toEqual([
+      expect.stringMatching(/^First/),
+      expect.stringMatching(/^Second/),
+    ]);
+  });
+
+  it("shows a loading state until the first load answers", async () => {
+    const api = installFakeApi({ todos: ["Buy milk"] });
+    const release = api.pause();
+    render(<App />);
+
+    expect((await screen.findByText("Loading your lists…")).getAttribute("role")).toBe("status");
+    expect(screen.queryByRole("button", { name: "Add" })).toBeNull();
+    release();
+    expect(await screen.findByRole("checkbox", { name: "Buy milk" })).toBeTruthy();
+    expect(screen.queryByRole("status")).toBeNull();
+  });
+
+  it("shows an empty state when there are no todos", async () => {
+    installFakeApi();
+    render(<App />);
+
+    expect(await screen.findByText("No todos yet — add your first one.")).toBeTruthy();
+    expect(screen.queryByRole("list", { name: "Your todos" })).toBeNull();
+  });
+
+  it("shows the load error with Retry, and Retry loads the list", async () => {
+    const api = installFakeApi({ todos: ["Buy milk"] });
+    api.failNext("GET", { status: 500, body: { error: "internal", message: "the table is unavailable" } });
+    const user = userEvent.setup();
+    render(<App />);
+
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("the table is unavailable");
+    expect(screen.queryByRole("checkbox")).toBeNull();
+
+    await user.click(within(alert).getByRole("button", { name: "Retry" }));
+    expect(await screen.findByRole("checkbox", { name: "Buy milk" })).toBeTruthy();
+    expect(screen.queryByRole("alert")).toBeNull();
+    expect(api.requests).toEqual(["GET /lists", "GET /lists", "GET /lists/list-1/todos"]);
+  });
+
+  it("says how to create config.json when it is missing, and never calls the API", async () => {
+    const api = installFakeApi({ config: null });
+    render(<App />);
+
+    const alert = await screen.findByRole("alert");
+    expect(within(alert).getByRole("heading").textContent).toBe("The app is not configured");
+    expect(alert.textContent).toContain("/config.json is missing (the server answered HTTP 404)");
+    expect(alert.textContent).toContain("web/public/config.json");
+    expect(api.requests).toEqual([]);
+  });
+
+  it("names the problem when config.json has no apiUrl", async () => {
+    installFakeApi({ config: { api: "https://api.example.test/prod/" } });
+    render(<App />);
+
+    expect((await screen.findByRole("alert")).textContent).toContain('has no "apiUrl" string');
+  });
+
+  it("accepts an apiUrl without a trailing slash", async () => {
+    const api = installFakeApi({ config: { apiUrl: "https://api.example.test/prod", auth: FAKE_AUTH_CONFIG }, todos: ["Buy milk"] });
+    render(<App />);
+
+    expect(await screen.findByRole("checkbox", { name: "Buy milk" })).toBeTruthy();
+    expect(api.requests).toEqual(["GET /lists", "GET /lists/list-1/todos"]);
+  });
+
+  it("names the problem when config.json has no auth object", async () => {
+    const api = installFakeApi({ config: { apiUrl: FAKE_API_URL } });
+    render(<App />);
+
+    expect((await screen.findByRole("alert")).textContent).toContain('has no "auth" object');
+    expect(api.requests).toEqual([]);
+  });
+
+  it("signs in to the user pool that config.json names", async () => {
+    installFakeApi();
+    render(<App />);
+
+    await screen.findByText("No todos yet — add your first one.");
+    expect(createAmplifyAuth).toHaveBeenCalledWith(FAKE_AUTH_CONFIG);
+  });
+});
