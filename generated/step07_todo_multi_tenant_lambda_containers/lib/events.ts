@@ -20,7 +20,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { LOG_RETENTION } from './api';
 import { RustFunction } from './rust-function';
-import { partitionStatement, type TenantAccess } from './tenant-access';
+import { partitionStatement, TABLE_LIFECYCLE_ACTIONS, type TenantAccess } from './tenant-access';
 
 /** The `source` of every event the API publishes. */
 const API_SOURCE = 'todo.api';
@@ -131,11 +131,6 @@ export class Events extends Construct {
   }
 }
 
-/**
- * What the provisioner does to tenant tables themselves. The API keeps only DescribeTable (it
- * answers 503 for a list whose table is not ready yet).
- */
-const TABLE_LIFECYCLE_ACTIONS = ['dynamodb:CreateTable', 'dynamodb:DeleteTable', 'dynamodb:DescribeTable', 'dynamodb:TagResource'];
 /** What the provisioner does in the users' index: read the owner's entry, mark it ready. */
 const ENTRY_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'];
 /** What the roll-up does in an owner's partition: `ADD`, remove a deleted list's count. */

@@ -24,10 +24,10 @@ const TENANT_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem'
 /** What the API does in an owner's usage roll-up: reads it (the roll-up consumer writes it). */
 const OWNER_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
 /**
- * What the API does to tenant tables themselves: ask whether a list's table is active yet. The
- * provisioner creates and deletes them (events.ts).
+ * What the provisioner does to tenant tables themselves: create one with a list (tagged `tenant=<listId>`,
+ * which needs TagResource), wait until it is active, delete it with the list.
  */
-const TABLE_LIFECYCLE_ACTIONS = ['dynamodb:DescribeTable'];
+export const TABLE_LIFECYCLE_ACTIONS = ['dynamodb:CreateTable', 'dynamodb:DeleteTable', 'dynamodb:DescribeTable', 'dynamodb:TagResource'];
 
 export interface TenantAccessProps {
   readonly table: dynamodb.ITable;
@@ -67,7 +67,7 @@ export class TenantAccess extends Construct {
     props.apiRole.addToPrincipalPolicy(partitionStatement(props.table, OWNER_ACTIONS, 'OWNER#*'));
     // Whether a new list's table is active yet (a list is `preparing` until then), and nothing
     // else of the tables' lifecycle: the provisioner creates and deletes them.
-    props.apiRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: TABLE_LIFECYCLE_ACTIONS, resources: [tenantTables] }));
+    props.apiRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable'], resources: [tenantTables] }));
 
     const reason =
       'Tenant tables are created at run time, one per tenant (list), so their names cannot be known at deploy time; ' +

@@ -499,7 +499,6 @@ fn claims_of(token: &str) -> Result<Map<String, Value>, String> {
 mod tests {
     use std::sync::Mutex;
 
-    use std::io::Write;
     use std::net::{Ipv4Addr, TcpListener};
     use std::sync::Arc;
 
@@ -531,13 +530,7 @@ mod tests {
                     }
                     None => (500, "{}".to_owned()),
                 };
-                let head = format!(
-                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = stream
-                    .write_all(head.as_bytes())
-                    .and_then(|()| stream.write_all(body.as_bytes()));
+                respond(&mut stream, status, "application/json", "", body.as_bytes());
             }
         });
         (url, seen)

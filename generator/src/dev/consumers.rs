@@ -480,14 +480,13 @@ fn utc_time() -> String {
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
-    use std::io::Write as _;
     use std::net::{Ipv4Addr, TcpListener};
     use std::sync::Mutex;
     use std::time::Instant;
 
     use todo_test_support::MotoDynamo;
 
-    use super::super::local_http::read_request;
+    use super::super::local_http::{read_request, respond};
     use super::super::provision::EVENTS;
     use super::super::template::parse;
     use super::*;
@@ -670,13 +669,7 @@ mod tests {
                 };
                 record.lock().unwrap().extend(records);
                 let body = json!({ "batchItemFailures": failures }).to_string();
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = stream
-                    .write_all(head.as_bytes())
-                    .and_then(|()| stream.write_all(body.as_bytes()));
+                respond(&mut stream, 200, "application/json", "", body.as_bytes());
             }
         });
         (url, seen)

@@ -190,12 +190,11 @@ impl Provisioner {
 #[async_trait]
 impl EventHandler for Provisioner {
     async fn handle(&self, event: &DomainEvent) -> Result<(), ApiError> {
-        let list = || event.list();
         match &event.data {
-            EventData::ListCreated(data) => self.list_created(event, list()?, data).await,
+            EventData::ListCreated(data) => self.list_created(event, event.list()?, data).await,
             // While the table is being created, DeleteTable is refused (503): the record
             // fails and is delivered again once it can be deleted.
-            EventData::ListDeleted => self.silo.deprovision(list()?).await,
+            EventData::ListDeleted => self.silo.deprovision(event.list()?).await,
             _ => Ok(()),
         }
     }
@@ -250,7 +249,6 @@ impl EventHandler for Rollup {
     async fn handle(&self, event: &DomainEvent) -> Result<(), ApiError> {
         let marker = marker(&event.event_id, ROLLUP_CONSUMER);
         let owner = &event.owner;
-        let list = || event.list();
         let store = self.store.as_ref();
         // Additions commute, so a TodoRemoved counted before its TodoAdded nets out to
         // zero once both are in.
@@ -260,11 +258,21 @@ impl EventHandler for Rollup {
                     .record_once(&marker, owner, event.tenant_id.as_ref(), *day, usage)
                     .await?
             }
-            EventData::TodoAdded(_) => store.adjust_items_once(&marker, owner, list()?, 1).await?,
-            EventData::TodoRemoved(_) => {
-                store.adjust_items_once(&marker, owner, list()?, -1).await?
+            EventData::TodoAdded(_) => {
+                store
+                    .adjust_items_once(&marker, owner, event.list()?, 1)
+                    .await?
             }
-            EventData::ListDeleted => store.remove_list_once(&marker, owner, list()?).await?,
+            EventData::TodoRemoved(_) => {
+                store
+                    .adjust_items_once(&marker, owner, event.list()?, -1)
+                    .await?
+            }
+            EventData::ListDeleted => {
+                store
+                    .remove_list_once(&marker, owner, event.list()?)
+                    .await?
+            }
             _ => return Ok(()),
         };
         if applied == Applied::Already {

@@ -59,23 +59,18 @@ const TENANT_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem'
 {%- if s.events %}
 /** What the API does in an owner's usage roll-up: reads it (the roll-up consumer writes it). */
 const OWNER_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
-/**
- * What the API does to tenant tables themselves: ask whether a list's table is active yet. The
- * provisioner creates and deletes them (events.ts).
- */
-const TABLE_LIFECYCLE_ACTIONS = ['dynamodb:DescribeTable'];
 {%- else %}
 {%- if s.metering %}
 /** What the API does in an owner's usage roll-up: atomic `ADD` updates, reads, and removal with a list. */
 const OWNER_ACTIONS = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
 {%- endif %}
+{%- endif %}
 {%- if s.silo %}
 /**
- * What the API does to tenant tables themselves: create one with a list (tagged `tenant=<listId>`,
+ * What {% if s.events %}the provisioner{% else %}the API{% endif %} does to tenant tables themselves: create one with a list (tagged `tenant=<listId>`,
  * which needs TagResource), wait until it is active, delete it with the list.
  */
-const TABLE_LIFECYCLE_ACTIONS = ['dynamodb:CreateTable', 'dynamodb:DeleteTable', 'dynamodb:DescribeTable', 'dynamodb:TagResource'];
-{%- endif %}
+{% if s.events %}export {% endif %}const TABLE_LIFECYCLE_ACTIONS = ['dynamodb:CreateTable', 'dynamodb:DeleteTable', 'dynamodb:DescribeTable', 'dynamodb:TagResource'];
 {%- endif %}
 
 export interface TenantAccessProps {
@@ -145,7 +140,7 @@ export class TenantAccess extends Construct {
 {%- else %}
     // The table's lifecycle, but none of its items: those need the tenant's credentials.
 {%- endif %}
-    props.apiRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: TABLE_LIFECYCLE_ACTIONS, resources: [tenantTables] }));
+    props.apiRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: {% if s.events %}['dynamodb:DescribeTable']{% else %}TABLE_LIFECYCLE_ACTIONS{% endif %}, resources: [tenantTables] }));
 
     const reason =
       'Tenant tables are created at run time, one per tenant (list), so their names cannot be known at deploy time; ' +
