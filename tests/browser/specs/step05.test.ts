@@ -64,7 +64,9 @@ describe("a new list is a new tenant with its own table", () => {
   it("refuses a write made too early with a retryable 503, and stores nothing", async () => {
     const email = newEmail("grace");
     await cognito(journey.stack).register(email, PASSWORD);
-    const api = apiAs(journey.stack, email);
+    // One sign-in up front: the early write must come within the table's creation time.
+    const { idToken } = await cognito(journey.stack).signIn(email, PASSWORD);
+    const api = listsApi(journey.stack.api, async () => idToken);
     const created = await api.send("POST", "lists", { name: "Early" });
     expect(created.status).toBe(202);
     const list = (await created.json()) as { id: string; status?: string };
