@@ -230,6 +230,49 @@ impl FromRequestParts<PoolState> for ListAccess {
         parts: &mut Parts,
         state: &PoolState,
     ) -> Result<Self, Self::Rejection> {
+        ListEntry::read(parts, state)
+            .await?
+            .access(parts, state)
+            .await
+    }
+}
+
+/// What `DELETE /lists/{listId}` works on: a list in use, or one still being prepared, which
+/// its owner may give up — its table may never come (a `ListCreated` that ended in the
+/// dead-letter queue), and every other route of it waits with 503 until it does.
+enum ListToDelete {
+    Ready(ListAccess),
+    Preparing(TenantContext),
+}
+
+impl FromRequestParts<PoolState> for ListToDelete {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &PoolState,
+    ) -> Result<Self, Self::Rejection> {
+        let entry = ListEntry::read(parts, state).await?;
+        if entry.is_preparing_for_its_owner() {
+            let context = TenantContext::resolve(entry.user, entry.tenant, entry.entry)?;
+            return Ok(Self::Preparing(context));
+        }
+        Ok(Self::Ready(entry.access(parts, state).await?))
+    }
+}
+
+/// The first half of every list route: the caller's entry for the list in the path.
+struct ListEntry {
+    caller: Caller,
+    user: UserId,
+    tenant: TenantId,
+    entry: Option<Membership>,
+    /// The list's partition, opened while the entry was read when the token named the list.
+    opened: Option<Result<Box<dyn TenantPartition>, ApiError>>,
+}
+
+impl ListEntry {
+    async fn read(parts: &mut Parts, state: &PoolState) -> Result<Self, HttpError> {
         let caller = signed_in(parts)?.clone();
         let user = caller_user_id(&caller)?;
         let claims = if state.tenant_claims {
@@ -253,6 +296,32 @@ impl FromRequestParts<PoolState> for ListAccess {
         } else {
             (state.pool.membership(&user, &tenant).await?, None)
         };
+        Ok(Self {
+            caller,
+            user,
+            tenant,
+            entry,
+            opened,
+        })
+    }
+
+    /// A silo list whose table is not ready yet, and the caller is its owner.
+    fn is_preparing_for_its_owner(&self) -> bool {
+        self.entry
+            .as_ref()
+            .is_some_and(|entry| !entry.status.is_ready() && entry.role == Role::Owner)
+    }
+
+    /// The second half: the caller's access to a list that is ready (a preparing one is
+    /// activated when the API provisions tables, else answered 503), and its partition.
+    async fn access(self, parts: &mut Parts, state: &PoolState) -> Result<ListAccess, HttpError> {
+        let Self {
+            caller,
+            user,
+            tenant,
+            entry,
+            opened,
+        } = self;
         let entry = match entry {
             Some(entry) if !entry.status.is_ready() => match state.provisions_tables() {
                 Some(silo) => Some(activate(silo, &user, &caller, entry).await?),
@@ -278,7 +347,7 @@ impl FromRequestParts<PoolState> for ListAccess {
                 Err(other) => return Err(HttpError(other)),
             },
         };
-        let access = Self { context, partition };
+        let access = ListAccess { context, partition };
         crate::metered::attribute(parts, &access.context, access.partition.as_ref()).await;
         Ok(access)
     }
@@ -421,38 +490,46 @@ async fn rename_list(
 
 async fn delete_list(
     State(state): State<PoolState>,
-    access: ListAccess,
+    target: ListToDelete,
 ) -> Result<StatusCode, HttpError> {
-    access.context.authorize(Action::DeleteList)?;
-    let tenant = access.tenant();
-    // Members lose access first; the owner's entry goes last, so that if anything fails
-    // half-way the owner still sees the list and can delete it again (in the silo, an entry
-    // left after its table is gone is removed by the next request that reaches it).
-    for member in access.partition.members(tenant).await? {
-        if member.user_id != *access.context.user() {
-            state
-                .pool
-                .remove_membership(&member.user_id, tenant)
-                .await?;
+    let (context, partition) = match &target {
+        ListToDelete::Ready(access) => (&access.context, Some(access.partition.as_ref())),
+        ListToDelete::Preparing(context) => (context, None),
+    };
+    context.authorize(Action::DeleteList)?;
+    let (owner, tenant) = (context.user(), context.tenant());
+    // Members lose access first (a list being prepared has none yet); the owner's entry
+    // goes last, so that if anything fails half-way the owner still sees the list and can
+    // delete it again (in the silo, an entry left after its table is gone is removed by the
+    // next request that reaches it).
+    if let Some(partition) = partition {
+        for member in partition.members(tenant).await? {
+            if member.user_id != *owner {
+                state
+                    .pool
+                    .remove_membership(&member.user_id, tenant)
+                    .await?;
+            }
         }
     }
-    let deleted = DomainEvent::list_deleted(tenant, access.user(), access.user());
+    let deleted = DomainEvent::list_deleted(tenant, owner, owner);
     match (&state.silo, &state.events) {
         // The provisioning consumer deletes the table when it hears of it; unheard of, the
         // table would stay, so then the owner keeps the list and can delete it again.
         (Some(_), Some(events)) => events.publish(vec![deleted]).await?,
-        // The table goes, and everything in it.
+        // The table goes, and everything in it (refused with 503 while AWS is still
+        // creating it).
         (Some(silo), None) => silo.tables.deprovision(tenant).await?,
         (None, _) => {
-            access.partition.delete_partition(tenant).await?;
+            // A pool list is never preparing: its partition is open.
+            if let Some(partition) = partition {
+                partition.delete_partition(tenant).await?;
+            }
             state.announce(|| deleted).await;
         }
     }
     todo_metering::list_deleted();
-    state
-        .pool
-        .remove_membership(access.context.user(), tenant)
-        .await?;
+    state.pool.remove_membership(owner, tenant).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -274,15 +274,22 @@ async fn step05_a_new_list_is_preparing_until_its_table_is_active() {
     );
 
     // Every route of the list is a retryable 503 for its owner: an early write is refused,
-    // never lost. Someone else still learns nothing.
+    // never lost (deleting it too, while AWS is creating its table). Someone else still
+    // learns nothing.
     let todo_id = "0190b8a4-7f3e-7c4d-9a1b-2c3d4e5f6a7b";
+    let list_path = format!("/lists/{}", list.id);
     for (method, path, body) in lists::every_list_route(&list, todo_id, USERS[1].1) {
         let path = path.replace(lists::list_owner_placeholder(), &owner.id);
         let reply = lists::send(&owner.api, method.clone(), &path, body.clone()).await;
         reply.assert_error(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
         assert_eq!(reply.headers["retry-after"], "2", "{method} {path}");
         let message = reply.json()["message"].as_str().unwrap().to_owned();
-        assert!(message.contains("is being prepared; try again in a few seconds"));
+        let expected = if method == Method::DELETE && path == list_path {
+            "is still being prepared and cannot be deleted yet; try again in a few seconds"
+        } else {
+            "is being prepared; try again in a few seconds"
+        };
+        assert!(message.contains(expected), "{method} {path}: {message}");
         lists::send(&outsider.api, method.clone(), &path, body)
             .await
             .assert_error(StatusCode::NOT_FOUND, "not_found");
@@ -354,6 +361,42 @@ async fn step05_a_list_ready_at_once_is_created_and_deleting_it_deletes_its_tabl
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     assert_eq!(silo.tables().table_count(), 0, "its table is gone");
     assert_eq!(silo.item_count(), 0, "and every index entry");
+    assert!(lists::lists_of(&owner).await.is_empty());
+}
+
+#[tokio::test]
+async fn step05_the_owner_may_delete_a_list_still_being_prepared() {
+    let world = World::start().await;
+    let silo = Arc::new(MemorySiloPool::with_tables(
+        MemoryProvisioner::new().with_preparing_calls(u32::MAX),
+    ));
+    let api = world.step05(&silo);
+    let [owner, _, outsider] = [0, 1, 2].map(|n| world.user(&api, n));
+    let list: ListView = owner
+        .api
+        .json(Method::POST, "/lists", json!({ "name": "Second thoughts" }))
+        .await
+        .body(StatusCode::ACCEPTED);
+    let path = format!("/lists/{}", list.id);
+    outsider
+        .api
+        .call(Method::DELETE, &path)
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    // AWS refuses to delete a table it is creating; so does the API, retryably.
+    owner
+        .api
+        .call(Method::DELETE, &path)
+        .await
+        .assert_error(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+    assert_eq!(lists::lists_of(&owner).await, std::slice::from_ref(&list));
+
+    // Once the table is active the list can go, without being activated first.
+    silo.tables().finish_preparing();
+    let deleted = owner.api.call(Method::DELETE, &path).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    assert_eq!(silo.tables().table_count(), 0, "its table is gone");
+    assert_eq!(silo.item_count(), 0, "and the owner's entry");
     assert!(lists::lists_of(&owner).await.is_empty());
 }
 
@@ -493,6 +536,46 @@ async fn step06_every_action_is_an_event_and_the_provisioner_makes_lists_ready()
     );
     provision(&silo, &published).await;
     assert_eq!(silo.tables().table_count(), 0);
+}
+
+#[tokio::test]
+async fn step06_the_owner_may_delete_a_list_nobody_prepared() {
+    let world = World::start().await;
+    let silo = Arc::new(MemorySiloPool::new());
+    let published = MemoryPublisher::new();
+    let api = world.step06(&silo, Arc::new(published.clone()));
+    let [owner, _, outsider] = [0, 1, 2].map(|n| world.user(&api, n));
+    // Its ListCreated never reaches the provisioner (it ended in the dead-letter queue):
+    // the list stays preparing, and every route but its deletion waits for it.
+    let list: ListView = owner
+        .api
+        .json(Method::POST, "/lists", json!({ "name": "Stuck" }))
+        .await
+        .body(StatusCode::ACCEPTED);
+    let path = format!("/lists/{}", list.id);
+    owner
+        .api
+        .call(Method::GET, &format!("{path}/todos"))
+        .await
+        .assert_error(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+    outsider
+        .api
+        .call(Method::DELETE, &path)
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+
+    let deleted = owner.api.call(Method::DELETE, &path).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    assert!(lists::lists_of(&owner).await.is_empty());
+    let events = published.events();
+    let kinds: Vec<&str> = events.iter().map(|event| event.detail_type()).collect();
+    assert_eq!(kinds, ["ListCreated", "ListDeleted"]);
+    assert_eq!(events[1].detail()["owner"], owner.id.as_str());
+
+    // The ListCreated redriven from the dead-letter queue afterwards creates no table.
+    provision(&silo, &published).await;
+    assert_eq!(silo.tables().table_count(), 0);
+    assert_eq!(silo.item_count(), 0);
 }
 
 /// A bus that is down.

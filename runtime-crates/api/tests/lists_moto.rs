@@ -1,5 +1,6 @@
 //! The isolation suite on emulated AWS, configured as the local runner configures step02,
-//! step03 and step05 (a table per list): real Cognito users signing in on moto and calling the router with their ID
+//! step03, step05 (a table per list) and step06 (tables made by the provisioning
+//! consumer): real Cognito users signing in on moto and calling the router with their ID
 //! tokens; lists in DynamoDB served by moto, each tenant's items reached through a client
 //! with credentials from STS AssumeRole (moto's STS; moto does not enforce the session
 //! policy, so the API's own authorization and the handles' scope checks are what is
@@ -11,12 +12,16 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use axum::http::{Method, StatusCode};
 use common::Api;
 use common::lists::{self, User};
-use todo_api::{AllowedOrigin, AppState, AuthConfig, TokenVerifier};
+use serde_json::json;
+use todo_api::{AllowedOrigin, AppState, AuthConfig, ListView, MemoryPublisher, TokenVerifier};
 use todo_directory::CognitoDirectory;
 use todo_domain::{ListName, ListRecord, ListStatus, Membership, Role, UserId};
+use todo_events::{EventHandler, Provisioner};
 use todo_storage::{DynamoPool, MembershipIndex, SiloPool, Tier};
+use todo_tenancy::TenantTablePrefix;
 use todo_test_support::{COGNITO_REGION, MotoCognito, MotoDynamo, TABLE_NAME, TENANT_ROLE_ARN};
 
 const PASSWORD: &str = "Correct-Horse-Battery-9";
@@ -92,6 +97,20 @@ impl Aws {
         let directory =
             CognitoDirectory::from_lookup(&self.cognito.sdk_config(), self.lookup()).unwrap();
         AppState::silo(Arc::new(silo), Tier::STANDARD, verifier).with_sharing(Arc::new(directory))
+    }
+
+    /// Step06's state: step05's, publishing every user action through `events` and leaving
+    /// the tables to the provisioning consumer; and that consumer, on the same silo.
+    fn step06(&self, events: &MemoryPublisher) -> (AppState, Provisioner) {
+        let verifier = TokenVerifier::new(AuthConfig::from_lookup(self.lookup()).unwrap()).unwrap();
+        let silo = Arc::new(
+            SiloPool::from_lookup(&self.dynamo.sdk_config(), TABLE_NAME, self.lookup()).unwrap(),
+        );
+        let prefix = TenantTablePrefix::new(TENANT_TABLE_PREFIX).unwrap();
+        let provisioner = Provisioner::new(silo.clone(), prefix, Arc::new(MemoryPublisher::new()));
+        let state =
+            AppState::silo(silo, Tier::STANDARD, verifier).with_events(Arc::new(events.clone()));
+        (state, provisioner)
     }
 
     /// The names of the tenant tables that exist.
@@ -257,4 +276,37 @@ async fn step05_marking_an_entry_ready_never_brings_it_back_on_aws() {
     index.remove_membership(&owner, &list.id).await.unwrap();
     index.mark_ready(&owner, &list.id).await.unwrap();
     assert_eq!(index.membership(&owner, &list.id).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn step06_a_list_deleted_before_it_was_prepared_gets_no_table_on_aws() {
+    let aws = Aws::start().await;
+    let published = MemoryPublisher::new();
+    let (state, provisioner) = aws.step06(&published);
+    let api = Api::from_state(state, &AllowedOrigin::Any);
+    let owner = aws.user(&api, 0);
+    let list: ListView = owner
+        .api
+        .json(Method::POST, "/lists", json!({ "name": "Stuck" }))
+        .await
+        .body(StatusCode::ACCEPTED);
+    let deleted = owner
+        .api
+        .call(Method::DELETE, &format!("/lists/{}", list.id))
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    assert!(lists::lists_of(&owner).await.is_empty());
+    assert!(
+        aws.partition(&format!("USER#{}", owner.id))
+            .await
+            .is_empty(),
+        "no entry left in the index"
+    );
+    // However late the events come (a ListCreated redriven from the dead-letter queue after
+    // the ListDeleted, or in order), no table is left.
+    let events = published.events();
+    for event in events.iter().rev().chain(&events) {
+        provisioner.handle(event).await.unwrap();
+        assert_eq!(aws.tenant_tables().await, Vec::<String>::new());
+    }
 }

@@ -127,13 +127,7 @@ impl TenantProvisioner for DynamoProvisioner {
             Err(e) if e.code() == Some("ResourceInUseException") => {
                 match self.status(tenant).await? {
                     TableStatus::Missing => Ok(()),
-                    _ => Err(ApiError::unavailable(
-                        format!(
-                            "list {tenant} is still being prepared and cannot be deleted yet; \
-                             try again in a few seconds"
-                        ),
-                        super::PREPARING_RETRY_AFTER_SECS,
-                    )),
+                    _ => Err(super::table_not_deletable_yet(tenant)),
                 }
             }
             Err(e) => Err(sdk_error(&name, "DeleteTable", &e)),

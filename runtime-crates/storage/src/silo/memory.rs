@@ -113,8 +113,18 @@ impl TenantProvisioner for MemoryProvisioner {
         })
     }
 
+    /// Refused while the table is still preparing, as DynamoDB refuses DeleteTable on a
+    /// table it is creating.
     async fn deprovision(&self, tenant: &TenantId) -> Result<(), ApiError> {
-        self.lock().tables.remove(tenant);
+        let mut state = self.lock();
+        if state
+            .tables
+            .get(tenant)
+            .is_some_and(|table| table.preparing_calls_left > 0)
+        {
+            return Err(super::table_not_deletable_yet(tenant));
+        }
+        state.tables.remove(tenant);
         Ok(())
     }
 }

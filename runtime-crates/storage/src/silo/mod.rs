@@ -111,6 +111,18 @@ pub fn table_preparing(tenant: &TenantId) -> ApiError {
     )
 }
 
+/// The answer to deleting `tenant`'s table while AWS is still creating it, which DynamoDB
+/// refuses (`ResourceInUseException`).
+pub fn table_not_deletable_yet(tenant: &TenantId) -> ApiError {
+    ApiError::unavailable(
+        format!(
+            "list {tenant} is still being prepared and cannot be deleted yet; \
+             try again in a few seconds"
+        ),
+        PREPARING_RETRY_AFTER_SECS,
+    )
+}
+
 /// Makes a list whose owner's entry says `preparing` ready, if its table is active: the
 /// list's record and `owner` go into the table, then the entry is marked ready (only if it
 /// is still there and preparing: a conditional write, so a late activation never brings
