@@ -106,4 +106,24 @@ describe("events drive the work behind the API", () => {
     await lists.noLists.waitFor();
     await eventually("the table is deleted", async () => !(await hasTable(journey.stack, list!.id)));
   });
+
+  it("the owner may delete a list still being prepared, and no table is left", async () => {
+    const owner = newEmail("owner");
+    await cognito(journey.stack).register(owner, PASSWORD);
+    const lists = await signIn(owner);
+    await lists.newList.fill("Second thoughts");
+    await journey.page.getByRole("button", { name: "Create list", exact: true }).click();
+    await journey.page.getByText(PREPARING, { exact: true }).waitFor();
+    const [list] = await apiAs(journey.stack, owner).lists();
+    expect(list?.status).toBe("preparing");
+
+    // Locally a new table stays CREATING for 3 s, so this deletion meets the list preparing.
+    await lists.deleteButton.click();
+    await journey.page.getByRole("button", { name: "Yes, delete list", exact: true }).click();
+    await lists.noLists.waitFor();
+    expect(await lists.alert.count(), "no error").toBe(0);
+    expect(await apiAs(journey.stack, owner).lists()).toEqual([]);
+    // Whichever of ListCreated and ListDeleted the provisioner handles first, no table stays.
+    await eventually("no table is left", async () => !(await hasTable(journey.stack, list!.id)), 40);
+  });
 });
