@@ -16,7 +16,7 @@ use std::process::{Command, Output, Stdio};
 
 use aws_sdk_cloudformation::config::{BehaviorVersion, Credentials, Region};
 use serde_json::Value;
-use todo_test_support::MotoDynamo;
+use todo_test_support::{MotoDynamo, create_pk_table};
 
 use common::{assert_exit, repo, text};
 
@@ -438,38 +438,11 @@ fn silo_stack_template(prefix: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn step05_destroy_deletes_the_tenant_tables_and_only_those() {
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    };
-
     let moto = MotoDynamo::start().await;
     let endpoint = moto.endpoint().to_owned();
     let out = repo().join("generated");
     let cloudformation = aws_sdk_cloudformation::Client::from_conf(moto_config(&endpoint));
     let dynamodb = moto.client();
-    let create_table = async |name: String| {
-        dynamodb
-            .create_table()
-            .table_name(name)
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name("pk")
-                    .key_type(KeyType::Hash)
-                    .build()
-                    .unwrap(),
-            )
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name("pk")
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .unwrap(),
-            )
-            .billing_mode(BillingMode::PayPerRequest)
-            .send()
-            .await
-            .unwrap();
-    };
     let all_tables = async || {
         let mut names = BTreeSet::new();
         let mut start = None;
@@ -495,11 +468,11 @@ async fn step05_destroy_deletes_the_tenant_tables_and_only_those() {
         format!("Other-{SILO_STACK}-tenant-list"),
     ];
     for name in &others {
-        create_table(name.clone()).await;
+        create_pk_table(&dynamodb, name).await;
     }
     let tenants: BTreeSet<String> = (0..101).map(|i| format!("{prefix}list{i:03}")).collect();
     for name in &tenants {
-        create_table(name.clone()).await;
+        create_pk_table(&dynamodb, name).await;
     }
 
     // A prefix that could name other tables (here 1 character) refuses before anything goes.

@@ -208,39 +208,11 @@ fn report_creating(body: &[u8]) -> Vec<u8> {
 mod tests {
     use aws_sdk_dynamodb::Client;
     use aws_sdk_dynamodb::error::ProvideErrorMetadata;
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-        ScalarAttributeType, TableStatus,
-    };
-    use todo_test_support::MotoDynamo;
+    use aws_sdk_dynamodb::types::{AttributeValue, TableStatus};
+    use todo_test_support::{MotoDynamo, create_pk_table};
 
     use super::super::local_http::free_port;
     use super::*;
-
-    async fn create_table(client: &Client, name: &str) -> Option<TableStatus> {
-        let output = client
-            .create_table()
-            .table_name(name)
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name("pk")
-                    .key_type(KeyType::Hash)
-                    .build()
-                    .unwrap(),
-            )
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name("pk")
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .unwrap(),
-            )
-            .billing_mode(BillingMode::PayPerRequest)
-            .send()
-            .await
-            .unwrap();
-        output.table_description?.table_status
-    }
 
     async fn status(client: &Client, name: &str) -> Option<TableStatus> {
         let output = client
@@ -282,7 +254,7 @@ mod tests {
         let client = Client::from_conf(config);
 
         assert_eq!(
-            create_table(&client, "tenant-a").await,
+            create_pk_table(&client, "tenant-a").await,
             Some(TableStatus::Creating)
         );
         assert_eq!(
@@ -297,7 +269,7 @@ mod tests {
         assert_eq!(deleted.unwrap_err().code(), Some("ResourceInUseException"));
         // Other tables are as moto makes them: active at once.
         assert_eq!(
-            create_table(&client, "control").await,
+            create_pk_table(&client, "control").await,
             Some(TableStatus::Active)
         );
         assert_eq!(put(&client, "control").await, Ok(()));

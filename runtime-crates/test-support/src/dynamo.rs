@@ -5,7 +5,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus,
 };
 
 use crate::moto::MotoServer;
@@ -67,38 +67,62 @@ impl MotoDynamo {
     }
 
     async fn create_todo_table(&self) {
-        let key = |name: &str, key_type| {
-            KeySchemaElement::builder()
-                .attribute_name(name)
-                .key_type(key_type)
-                .build()
-                .expect("key schema element has every required field")
-        };
-        let string_attribute = |name: &str| {
-            AttributeDefinition::builder()
-                .attribute_name(name)
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("attribute definition has every required field")
-        };
-        self.client
-            .create_table()
-            .table_name(TABLE_NAME)
-            .key_schema(key("pk", KeyType::Hash))
-            .key_schema(key("sk", KeyType::Range))
-            .attribute_definitions(string_attribute("pk"))
-            .attribute_definitions(string_attribute("sk"))
-            .billing_mode(BillingMode::PayPerRequest)
-            .send()
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "creating table {TABLE_NAME} in moto failed: {}; moto's log:\n{}",
-                    aws_sdk_dynamodb::error::DisplayErrorContext(e),
-                    self.server.log()
-                )
-            });
+        if let Err(error) = create_table(&self.client, TABLE_NAME, &["pk", "sk"]).await {
+            panic!("{error}; moto's log:\n{}", self.server.log());
+        }
     }
+}
+
+/// Creates, through `client`, an on-demand table `name` keyed by a string `pk` alone (a
+/// stand-in for a tenant table, or for a table of someone else's), and returns the status
+/// DynamoDB gave it.
+///
+/// # Panics
+///
+/// When the table cannot be created (one of that name exists already).
+pub async fn create_pk_table(client: &Client, name: &str) -> Option<TableStatus> {
+    create_table(client, name, &["pk"])
+        .await
+        .unwrap_or_else(|error| panic!("{error}"))
+}
+
+/// An on-demand table whose key is `keys`' string attributes: the hash key, then the range
+/// key if there is one.
+async fn create_table(
+    client: &Client,
+    name: &str,
+    keys: &[&str],
+) -> Result<Option<TableStatus>, String> {
+    let mut request = client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest);
+    for (key, key_type) in keys.iter().zip([KeyType::Hash, KeyType::Range]) {
+        request = request
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(*key)
+                    .key_type(key_type)
+                    .build()
+                    .expect("key schema element has every required field"),
+            )
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(*key)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .expect("attribute definition has every required field"),
+            );
+    }
+    let output = request.send().await.map_err(|e| {
+        format!(
+            "creating table {name} failed: {}",
+            aws_sdk_dynamodb::error::DisplayErrorContext(e)
+        )
+    })?;
+    Ok(output
+        .table_description
+        .and_then(|table| table.table_status))
 }
 
 /// A client configured entirely in code, so the test never depends on the caller's

@@ -16,5 +16,7 @@ mod tap;
 pub mod tokens;
 
 pub use cognito::{COGNITO_REGION, MotoCognito, SignedIn};
-pub use dynamo::{MOTO_ACCOUNT, MOTO_REGION, MotoDynamo, TABLE_ARN, TABLE_NAME, TENANT_ROLE_ARN};
+pub use dynamo::{
+    MOTO_ACCOUNT, MOTO_REGION, MotoDynamo, TABLE_ARN, TABLE_NAME, TENANT_ROLE_ARN, create_pk_table,
+};
 pub use tap::{Capacity, CapacityTap};
