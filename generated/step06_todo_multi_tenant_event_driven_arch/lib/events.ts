@@ -114,7 +114,7 @@ export class Events extends Construct {
       environment: { TABLE_NAME: props.table.tableName },
     });
     const rollUpRole = this.rollUp.handler.function.role!;
-    // The owners' roll-ups: atomic `ADD` updates, and removal of a deleted list's count.
+    // The owners' roll-ups: atomic `ADD` updates, and a deleted list's count made a tombstone.
     rollUpRole.addToPrincipalPolicy(partitionStatement(props.table, ROLL_UP_ACTIONS, 'OWNER#*'));
     // Each update is one transaction with its idempotency marker (`EVENT#<eventId>`, put only if
     // absent); a transaction needs the permissions of its parts and no permission of its own.
@@ -133,8 +133,8 @@ export class Events extends Construct {
 
 /** What the provisioner does in the users' index: read the owner's entry, mark it ready. */
 const ENTRY_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'];
-/** What the roll-up does in an owner's partition: `ADD`, remove a deleted list's count. */
-const ROLL_UP_ACTIONS = ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'];
+/** What the roll-up does in an owner's partition: `ADD` to counts, turn a deleted list's into a tombstone. */
+const ROLL_UP_ACTIONS = ['dynamodb:UpdateItem'];
 /** An idempotency marker is put once, with `attribute_not_exists(pk)`; TTL removes it. */
 const MARKER_ACTIONS = ['dynamodb:PutItem'];
 

@@ -692,7 +692,7 @@ describe('Events', () => {
   test("the roll-up's role updates the owners' roll-ups and records handled events, nothing else", () => {
     expect(statementsOf('EventsRollUpHandlerRole')).toEqual([
       ...consumerBasics('RollUp'),
-      onlyPartitions(['dynamodb:DeleteItem', 'dynamodb:UpdateItem'], 'OWNER#*'),
+      onlyPartitions('dynamodb:UpdateItem', 'OWNER#*'),
       // A TransactWriteItems is authorized by its parts: no permission of its own.
       onlyPartitions('dynamodb:PutItem', 'EVENT#*'),
     ]);

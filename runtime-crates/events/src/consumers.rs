@@ -275,8 +275,13 @@ impl EventHandler for Rollup {
             }
             _ => return Ok(()),
         };
-        if applied == Applied::Already {
-            tracing::info!(event_id = %event.event_id, detail_type = event.detail_type(), "already counted");
+        let (event_id, detail_type) = (&event.event_id, event.detail_type());
+        match applied {
+            Applied::Now => {}
+            Applied::Already => tracing::info!(%event_id, detail_type, "already counted"),
+            Applied::ListGone => {
+                tracing::info!(%event_id, detail_type, "the list is deleted; not counted");
+            }
         }
         Ok(())
     }

@@ -291,6 +291,17 @@ async fn the_rollup_counts_each_event_once_in_any_order() {
         .unwrap();
     assert!(!store.items(&owner()).await.unwrap().contains_key(&list));
     assert_eq!(store.period(&owner(), day, day).await.unwrap().len(), 2);
+    // A todo event of the deleted list handled after its ListDeleted (a todo added while the
+    // list was being deleted) does not start its count again, nor does one delivered again.
+    let d = TodoId::generate();
+    let late = [
+        DomainEvent::todo_added(&list, &owner(), &member, d, "late"),
+        DomainEvent::todo_removed(&list, &owner(), &owner(), a),
+    ];
+    for event in late.iter().chain(&todos) {
+        assert!(failures(&rollup.handle_sqs(batch(&[event])).await.unwrap()).is_empty());
+    }
+    assert!(!store.items(&owner()).await.unwrap().contains_key(&list));
 
     // Events the roll-up has no business with succeed without a marker.
     let markers = store.marker_count();

@@ -413,6 +413,37 @@ async fn events_flow_from_the_bus_through_sqs_to_exactly_once_effects() {
     assert_eq!(tenant_items(&moto, &list).await, None, "the table is gone");
     assert!(!usage_store.items(&owner).await.unwrap().contains_key(&list));
     assert_eq!(usage_store.period(&owner, day, day).await.unwrap().len(), 2);
+
+    // A todo added while the list was being deleted, its event handled after ListDeleted:
+    // the count stays gone (the roll-up keeps a tombstone until the markers expire).
+    publisher
+        .publish(vec![DomainEvent::todo_added(
+            &list,
+            &owner,
+            &owner,
+            TodoId::generate(),
+            "late",
+        )])
+        .await
+        .unwrap();
+    let rolled = wiring.receive(&wiring.rollup.url).await;
+    assert_eq!(types(&rolled), ["TodoAdded"]);
+    let answer = rollup.handle_sqs(lambda_event(&rolled)).await.unwrap();
+    assert!(failures(&answer).is_empty());
+    assert!(!usage_store.items(&owner).await.unwrap().contains_key(&list));
+    let tombstone = moto
+        .client()
+        .get_item()
+        .table_name(TABLE_NAME)
+        .key("pk", AttributeValue::S(format!("OWNER#{owner}")))
+        .key("sk", AttributeValue::S(format!("ITEMS#{list}")))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the deleted list's tombstone");
+    assert!(tombstone.contains_key("expiresAt"), "{tombstone:?}");
+    assert!(!tombstone.contains_key("items"), "{tombstone:?}");
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnConsumedCapacity, ReturnValue, TransactWriteItem, Update,
+    AttributeValue, Put, ReturnConsumedCapacity, ReturnValue, TransactWriteItem, Update,
 };
 use time::Date;
 use todo_domain::{ApiError, TenantId, UserId};
@@ -78,6 +78,10 @@ impl DynamoUsageStore {
 /// second has passed.
 const EXPIRES_AT: &str = "expiresAt";
 
+/// Marks a deleted list's todo count: a tombstone, which `items` skips and todo events'
+/// changes may not touch.
+const LIST_DELETED: &str = "listDeleted";
+
 /// What `record` adds to a day's usage item.
 const RECORD_EXPRESSION: &str =
     "ADD requests :requests, durationMs :duration, readUnits :read, writeUnits :write";
@@ -133,9 +137,12 @@ impl DynamoUsageStore {
                 _ => Vec::new(),
             };
             // The first reason is the marker's: its condition failed, so this effect was
-            // made by an earlier delivery of the same event.
-            if reasons.first() == Some(&"ConditionalCheckFailed") {
-                return Ok(Applied::Already);
+            // made by an earlier delivery of the same event. The second is the effect's own
+            // condition, which only a todo count has: its list is deleted.
+            match reasons.as_slice() {
+                ["ConditionalCheckFailed", ..] => return Ok(Applied::Already),
+                [_, "ConditionalCheckFailed"] => return Ok(Applied::ListGone),
+                _ => {}
             }
             if reasons.contains(&"TransactionConflict") && attempt < MAX_TRANSACTION_ATTEMPTS {
                 tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
@@ -299,6 +306,7 @@ impl UsageStore for DynamoUsageStore {
         self.query(owner, &low, &high)
             .await?
             .iter()
+            .filter(|item| !item.contains_key(LIST_DELETED))
             .map(|item| {
                 let sk = sort_key(item)?;
                 let malformed = || ApiError::internal(format!("malformed items sort key {sk:?}"));
@@ -342,7 +350,9 @@ impl IdempotentUsageStore for DynamoUsageStore {
             .table_name(&self.table_name)
             .set_key(Some(key(owner, items_sort_key(list))))
             .update_expression("ADD #items :delta")
+            .condition_expression("attribute_not_exists(#deleted)")
             .expression_attribute_names("#items", "items")
+            .expression_attribute_names("#deleted", LIST_DELETED)
             .expression_attribute_values(":delta", n(delta))
             .build()
             .map_err(ApiError::internal)?;
@@ -356,12 +366,22 @@ impl IdempotentUsageStore for DynamoUsageStore {
         owner: &UserId,
         list: &TenantId,
     ) -> Result<Applied, ApiError> {
-        let delete = Delete::builder()
+        // An update, so that the roll-up's role needs no other action on owners' items.
+        let tombstone = Update::builder()
             .table_name(&self.table_name)
             .set_key(Some(key(owner, items_sort_key(list))))
+            .update_expression("SET #deleted = :deleted, #expires = :expires REMOVE #items")
+            .expression_attribute_names("#deleted", LIST_DELETED)
+            .expression_attribute_names("#expires", EXPIRES_AT)
+            .expression_attribute_names("#items", "items")
+            .expression_attribute_values(":deleted", AttributeValue::Bool(true))
+            .expression_attribute_values(":expires", n(marker.expires_at))
             .build()
             .map_err(ApiError::internal)?;
-        self.transact_once(marker, TransactWriteItem::builder().delete(delete).build())
-            .await
+        self.transact_once(
+            marker,
+            TransactWriteItem::builder().update(tombstone).build(),
+        )
+        .await
     }
 }

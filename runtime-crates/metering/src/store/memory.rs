@@ -20,6 +20,8 @@ pub struct MemoryUsageStore {
 struct State {
     usage: BTreeMap<(UserId, Date, Option<TenantId>), Usage>,
     items: BTreeMap<(UserId, TenantId), i64>,
+    /// The lists whose counts `remove_list_once` removed: their tombstones.
+    deleted_lists: HashSet<(UserId, TenantId)>,
     /// The idempotency markers written, by `pk` and `sk` (they never expire here).
     markers: HashSet<(String, String)>,
 }
@@ -28,6 +30,11 @@ impl State {
     /// Records `marker`; `false` if it was there already.
     fn mark(&mut self, marker: &IdempotencyMarker) -> bool {
         self.markers.insert((marker.pk.clone(), marker.sk.clone()))
+    }
+
+    fn is_marked(&self, marker: &IdempotencyMarker) -> bool {
+        self.markers
+            .contains(&(marker.pk.clone(), marker.sk.clone()))
     }
 }
 
@@ -149,13 +156,14 @@ impl IdempotentUsageStore for MemoryUsageStore {
         delta: i64,
     ) -> Result<Applied, ApiError> {
         let mut state = self.state();
+        let key = (owner.clone(), list.clone());
+        if state.deleted_lists.contains(&key) && !state.is_marked(marker) {
+            return Ok(Applied::ListGone);
+        }
         if !state.mark(marker) {
             return Ok(Applied::Already);
         }
-        *state
-            .items
-            .entry((owner.clone(), list.clone()))
-            .or_default() += delta;
+        *state.items.entry(key).or_default() += delta;
         Ok(Applied::Now)
     }
 
@@ -169,7 +177,9 @@ impl IdempotentUsageStore for MemoryUsageStore {
         if !state.mark(marker) {
             return Ok(Applied::Already);
         }
-        state.items.remove(&(owner.clone(), list.clone()));
+        let key = (owner.clone(), list.clone());
+        state.items.remove(&key);
+        state.deleted_lists.insert(key);
         Ok(Applied::Now)
     }
 }

@@ -114,6 +114,8 @@ pub enum Applied {
     Now,
     /// The marker was there: this effect was made before, nothing changed.
     Already,
+    /// The list was deleted before: its todo count is not kept any more, nothing changed.
+    ListGone,
 }
 
 /// The roll-up's changes made exactly once per marker: each is one transaction of the
@@ -136,7 +138,7 @@ pub trait IdempotentUsageStore: UsageStore {
     ) -> Result<Applied, ApiError>;
 
     /// Adds `delta` to the todo count of `owner`'s `list` (starting a missing count at 0),
-    /// once per `marker`.
+    /// once per `marker`; [`Applied::ListGone`] once [`Self::remove_list_once`] removed it.
     async fn adjust_items_once(
         &self,
         marker: &IdempotencyMarker,
@@ -145,7 +147,9 @@ pub trait IdempotentUsageStore: UsageStore {
         delta: i64,
     ) -> Result<Applied, ApiError>;
 
-    /// [`UsageStore::remove_list`], once per `marker`.
+    /// [`UsageStore::remove_list`], once per `marker`, leaving a tombstone until the
+    /// marker expires: a todo event of the list handled later (events come in any order)
+    /// must not start its count again.
     async fn remove_list_once(
         &self,
         marker: &IdempotencyMarker,
