@@ -19,7 +19,8 @@
 //! owner's index entry says `preparing` until the table is active; the first request that
 //! finds it active ([`activate`]) writes the list's record and owner into it and marks the
 //! entry ready. Until then the list's routes answer 503 with `Retry-After`, so an early
-//! write is refused with a retryable error rather than lost.
+//! write is refused with a retryable error rather than lost; only its owner's deletion goes
+//! ahead ([`ListToDelete`]).
 //!
 //! With events on (step06), every user action that succeeded is published as a domain event
 //! (todo-events' schema), and a silo list's table is created and deleted by the
