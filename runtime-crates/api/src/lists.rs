@@ -1,7 +1,7 @@
 //! The multi-tenant routes (step02 on): a signed-in user's todo lists, each list a tenant,
 //! and with sharing on (step03) the list's members.
 //!
-//! Every route of a list goes through [`ListAccess`] first: the caller's entry for the list
+//! Every route of a list goes through [`ListEntry`] first: the caller's entry for the list
 //! in their list index (a GetItem with the Lambda's own credentials) says whether they may
 //! see it, and as what; without one the answer is 404, whatever the route. Only then is
 //! the list's partition opened, through a handle whose credentials reach that tenant alone.
@@ -256,6 +256,7 @@ impl FromRequestParts<PoolState> for ListToDelete {
         let entry = ListEntry::read(parts, state).await?;
         if entry.is_preparing_for_its_owner() {
             let context = TenantContext::resolve(entry.user, entry.tenant, entry.entry)?;
+            crate::metered::attribute(parts, &context, None).await;
             return Ok(Self::Preparing(context));
         }
         Ok(Self::Ready(entry.access(parts, state).await?))
@@ -349,7 +350,7 @@ impl ListEntry {
             },
         };
         let access = ListAccess { context, partition };
-        crate::metered::attribute(parts, &access.context, access.partition.as_ref()).await;
+        crate::metered::attribute(parts, &access.context, Some(access.partition.as_ref())).await;
         Ok(access)
     }
 }
@@ -513,8 +514,16 @@ async fn delete_list(
             }
         }
     }
+    // With events, a list still being prepared loses its owner's entry first: it can then
+    // never become ready, and the provisioner leaves no table for a list without an entry,
+    // whichever of its events it handles when. Its ListDeleted is news, nothing more.
+    let entry_first = partition.is_none() && state.events.is_some();
+    if entry_first {
+        state.pool.remove_membership(owner, tenant).await?;
+    }
     let deleted = DomainEvent::list_deleted(tenant, owner, owner);
     match (&state.silo, &state.events) {
+        (Some(_), Some(_)) if entry_first => state.announce(|| deleted).await,
         // The provisioning consumer deletes the table when it hears of it; unheard of, the
         // table would stay, so then the owner keeps the list and can delete it again.
         (Some(_), Some(events)) => events.publish(vec![deleted]).await?,
@@ -530,7 +539,9 @@ async fn delete_list(
         }
     }
     todo_metering::list_deleted();
-    state.pool.remove_membership(owner, tenant).await?;
+    if !entry_first {
+        state.pool.remove_membership(owner, tenant).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

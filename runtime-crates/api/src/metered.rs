@@ -100,20 +100,22 @@ impl ListOwners {
 }
 
 /// Bills the current request to the list `context` is on and to that list's owner: the
-/// caller when they own it, else the owner from the list's record. Does nothing when the
-/// request is not metered.
+/// caller when they own it, else the owner from the list's record, read through
+/// `partition` (a list still being prepared has none open, and only its owner reaches it).
+/// Does nothing when the request is not metered.
 pub(crate) async fn attribute(
     parts: &Parts,
     context: &TenantContext,
-    partition: &dyn TenantPartition,
+    partition: Option<&dyn TenantPartition>,
 ) {
     let Some(owners) = parts.extensions.get::<Arc<ListOwners>>() else {
         return;
     };
     let tenant = context.tenant();
-    let owner = match context.role() {
-        Role::Owner => Some(context.user().clone()),
-        Role::Member => owners.owner_of(tenant, partition).await,
+    let owner = match (context.role(), partition) {
+        (Role::Owner, _) => Some(context.user().clone()),
+        (Role::Member, Some(partition)) => owners.owner_of(tenant, partition).await,
+        (Role::Member, None) => None,
     };
     if let Some(owner) = owner {
         todo_metering::attribute_to_list(tenant, &owner);

@@ -384,11 +384,10 @@ async fn step05_the_owner_may_delete_a_list_still_being_prepared() {
         .await
         .assert_error(StatusCode::NOT_FOUND, "not_found");
     // AWS refuses to delete a table it is creating; so does the API, retryably.
-    owner
-        .api
-        .call(Method::DELETE, &path)
-        .await
-        .assert_error(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+    let refused = owner.api.call(Method::DELETE, &path).await;
+    refused.assert_error(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+    let message = refused.json()["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("cannot be deleted yet"), "{message}");
     assert_eq!(lists::lists_of(&owner).await, std::slice::from_ref(&list));
 
     // Once the table is active the list can go, without being activated first.
@@ -397,6 +396,23 @@ async fn step05_the_owner_may_delete_a_list_still_being_prepared() {
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     assert_eq!(silo.tables().table_count(), 0, "its table is gone");
     assert_eq!(silo.item_count(), 0, "and the owner's entry");
+    assert!(lists::lists_of(&owner).await.is_empty());
+
+    // A list whose CreateTable failed (no table at all) goes at once; it is not asked for
+    // again first.
+    let failed: ListView = owner
+        .api
+        .json(Method::POST, "/lists", json!({ "name": "Never made" }))
+        .await
+        .body(StatusCode::ACCEPTED);
+    silo.tables().finish_preparing();
+    silo.deprovision(&failed.id).await.unwrap();
+    let deleted = owner
+        .api
+        .call(Method::DELETE, &format!("/lists/{}", failed.id))
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    assert_eq!(silo.tables().table_count(), 0, "no table asked for again");
     assert!(lists::lists_of(&owner).await.is_empty());
 }
 

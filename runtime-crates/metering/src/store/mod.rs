@@ -7,9 +7,11 @@
 //! | `OWNER#<sub>`   | `ITEMS#<list>`             | `items` (N): the list's todos now                  |
 //!
 //! `<list>` is the list id, or `-` for requests on no list (`GET /lists`, `GET /usage`).
-//! Every change is one `UpdateItem … ADD`, which DynamoDB applies atomically on the
-//! server: parallel requests each add their own numbers and none is lost, which a
-//! read-modify-write from several Lambdas at once could not promise.
+//! Every count changes with one `UpdateItem … ADD`, which DynamoDB applies atomically on
+//! the server: parallel requests each add their own numbers and none is lost, which a
+//! read-modify-write from several Lambdas at once could not promise. The event-driven
+//! roll-up ([`IdempotentUsageStore`]) turns a deleted list's `ITEMS#` item into a
+//! tombstone (`listDeleted`, `expiresAt`) instead of deleting it.
 
 mod dynamo;
 mod memory;
