@@ -65,7 +65,7 @@ export class RustFunction extends Construct {
   }
 }
 
-/** Runs `cargo lambda build`, writing the binary as `<outputDir>/bootstrap`. */
+/** CDK's local bundling of the asset: `cargo lambda build` into the folder CDK stages. */
 class CargoLambdaBuild implements ILocalBundling {
   constructor(
     private readonly crateDir: string,
@@ -74,29 +74,43 @@ class CargoLambdaBuild implements ILocalBundling {
   ) {}
 
   tryBundle(outputDir: string): boolean {
-    requireCargoLambda();
-    const targetFlag =
-      this.architecture.name === lambda.Architecture.ARM_64.name ? '--arm64' : '--x86-64';
-    const args = [
-      'lambda', 'build', '--release',
-      '--bin', this.binaryName,
-      targetFlag,
-      '--lambda-dir', outputDir,
-      // Put `bootstrap` directly in outputDir instead of outputDir/<binary>/bootstrap.
-      '--flatten', this.binaryName,
-    ];
-    // Build output goes to stderr: the CDK CLI reads the app's stdout.
-    const build = spawnSync('cargo', args, {
-      cwd: this.crateDir,
-      stdio: ['ignore', process.stderr, 'inherit'],
-    });
-    if (build.error !== undefined || build.status !== 0) {
-      throw new Error(
-        `\`cargo ${args.join(' ')}\` failed in ${this.crateDir} ` +
-          `(${build.error?.message ?? `exit status ${build.status}`}); see the compiler output above.`,
-      );
-    }
+    cargoLambdaBuild(this.crateDir, this.binaryName, this.architecture, outputDir);
     return true;
+  }
+}
+
+/** `cargo lambda build`'s arguments: the binary for `architecture`, written as `<outputDir>/bootstrap`. */
+export function cargoLambdaBuildArgs(binaryName: string, architecture: lambda.Architecture, outputDir: string): string[] {
+  const targetFlag = architecture.name === lambda.Architecture.ARM_64.name ? '--arm64' : '--x86-64';
+  return [
+    'lambda', 'build', '--release',
+    '--bin', binaryName,
+    targetFlag,
+    '--lambda-dir', outputDir,
+    // Put `bootstrap` directly in outputDir instead of outputDir/<binary>/bootstrap.
+    '--flatten', binaryName,
+  ];
+}
+
+/** Runs `cargo lambda build` in the crate's folder, writing the binary as `<outputDir>/bootstrap`. */
+function cargoLambdaBuild(
+  crateDir: string,
+  binaryName: string,
+  architecture: lambda.Architecture,
+  outputDir: string,
+): void {
+  requireCargoLambda();
+  const args = cargoLambdaBuildArgs(binaryName, architecture, outputDir);
+  // Build output goes to stderr: the CDK CLI reads the app's stdout.
+  const build = spawnSync('cargo', args, {
+    cwd: crateDir,
+    stdio: ['ignore', process.stderr, 'inherit'],
+  });
+  if (build.error !== undefined || build.status !== 0) {
+    throw new Error(
+      `\`cargo ${args.join(' ')}\` failed in ${crateDir} ` +
+        `(${build.error?.message ?? `exit status ${build.status}`}); see the compiler output above.`,
+    );
   }
 }
 

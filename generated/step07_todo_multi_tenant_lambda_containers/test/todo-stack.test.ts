@@ -751,7 +751,7 @@ describe('Lambda container images', () => {
     }
   });
 
-  test('the cloud assembly has one docker image asset per function, for x86_64 (linux/amd64), staged from a context holding only its Dockerfile (no binary without bundling)', () => {
+  test(`the cloud assembly has one docker image asset per function, for x86_64 (${platform}), staged from a context holding only its Dockerfile (no binary without bundling)`, () => {
     const assets = dockerImagesIn(assemblyDir);
     const tags = imageFunctions().map(([, fn]) => imageTag(fn.Properties.Code.ImageUri));
     expect(new Set(tags).size).toBe(rustFunctions.length);

@@ -125,6 +125,46 @@ function imageContext(scope: Construct, props: RustFunctionProps): string {
   }
   return context;
 }
+{%- else %}
+
+    this.function = new lambda.Function(this, 'Function', {
+      description: props.description,
+      runtime: lambda.Runtime.PROVIDED_AL2023,
+      handler: 'bootstrap',
+      architecture: props.architecture,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      environment: props.environment,
+      logGroup,
+      role,
+      code: lambda.Code.fromAsset(props.crateDir, {
+        // The crate links libraries from outside its folder (runtime-crates/), so a hash of the
+        // folder would miss their changes; hashing the built binary catches every change.
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          // Required by the API, never pulled: local bundling below always succeeds or throws.
+          image: DockerImage.fromRegistry('cargo-lambda-runs-locally'),
+          local: new CargoLambdaBuild(props.crateDir, props.binaryName, props.architecture),
+        },
+      }),
+    });
+  }
+}
+
+/** CDK's local bundling of the asset: `cargo lambda build` into the folder CDK stages. */
+class CargoLambdaBuild implements ILocalBundling {
+  constructor(
+    private readonly crateDir: string,
+    private readonly binaryName: string,
+    private readonly architecture: lambda.Architecture,
+  ) {}
+
+  tryBundle(outputDir: string): boolean {
+    cargoLambdaBuild(this.crateDir, this.binaryName, this.architecture, outputDir);
+    return true;
+  }
+}
+{%- endif %}
 
 /** `cargo lambda build`'s arguments: the binary for `architecture`, written as `<outputDir>/bootstrap`. */
 export function cargoLambdaBuildArgs(binaryName: string, architecture: lambda.Architecture, outputDir: string): string[] {
@@ -160,67 +200,6 @@ function cargoLambdaBuild(
     );
   }
 }
-{%- else %}
-
-    this.function = new lambda.Function(this, 'Function', {
-      description: props.description,
-      runtime: lambda.Runtime.PROVIDED_AL2023,
-      handler: 'bootstrap',
-      architecture: props.architecture,
-      memorySize: props.memorySize,
-      timeout: props.timeout,
-      environment: props.environment,
-      logGroup,
-      role,
-      code: lambda.Code.fromAsset(props.crateDir, {
-        // The crate links libraries from outside its folder (runtime-crates/), so a hash of the
-        // folder would miss their changes; hashing the built binary catches every change.
-        assetHashType: AssetHashType.OUTPUT,
-        bundling: {
-          // Required by the API, never pulled: local bundling below always succeeds or throws.
-          image: DockerImage.fromRegistry('cargo-lambda-runs-locally'),
-          local: new CargoLambdaBuild(props.crateDir, props.binaryName, props.architecture),
-        },
-      }),
-    });
-  }
-}
-
-/** Runs `cargo lambda build`, writing the binary as `<outputDir>/bootstrap`. */
-class CargoLambdaBuild implements ILocalBundling {
-  constructor(
-    private readonly crateDir: string,
-    private readonly binaryName: string,
-    private readonly architecture: lambda.Architecture,
-  ) {}
-
-  tryBundle(outputDir: string): boolean {
-    requireCargoLambda();
-    const targetFlag =
-      this.architecture.name === lambda.Architecture.ARM_64.name ? '--arm64' : '--x86-64';
-    const args = [
-      'lambda', 'build', '--release',
-      '--bin', this.binaryName,
-      targetFlag,
-      '--lambda-dir', outputDir,
-      // Put `bootstrap` directly in outputDir instead of outputDir/<binary>/bootstrap.
-      '--flatten', this.binaryName,
-    ];
-    // Build output goes to stderr: the CDK CLI reads the app's stdout.
-    const build = spawnSync('cargo', args, {
-      cwd: this.crateDir,
-      stdio: ['ignore', process.stderr, 'inherit'],
-    });
-    if (build.error !== undefined || build.status !== 0) {
-      throw new Error(
-        `\`cargo ${args.join(' ')}\` failed in ${this.crateDir} ` +
-          `(${build.error?.message ?? `exit status ${build.status}`}); see the compiler output above.`,
-      );
-    }
-    return true;
-  }
-}
-{%- endif %}
 
 function requireCargoLambda(): void {
   const probe = spawnSync('cargo-lambda', ['--version'], { stdio: 'ignore' });

@@ -904,7 +904,7 @@ describe('Lambda container images', () => {
     }
   });
 
-  test('the cloud assembly has one docker image asset per function, for {= s.architecture =} ({% if s.architecture == "arm64" %}linux/arm64{% else %}linux/amd64{% endif %}), staged from a context holding only its Dockerfile (no binary without bundling)', () => {
+  test(`the cloud assembly has one docker image asset per function, for {= s.architecture =} (${platform}), staged from a context holding only its Dockerfile (no binary without bundling)`, () => {
     const assets = dockerImagesIn(assemblyDir);
     const tags = imageFunctions().map(([, fn]) => imageTag(fn.Properties.Code.ImageUri));
     expect(new Set(tags).size).toBe(rustFunctions.length);
